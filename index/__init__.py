@@ -1,0 +1,27 @@
+"""rsearch indexing: read -> clean -> sections + metadata -> Swedish analysis -> store.
+
+Never imports ``search``; the query side builds on what is exported here.
+"""
+
+from index.errors import (
+    IndexLockedError,
+    IndexMissingError,
+    IndexVersionError,
+    InputError,
+    QueryError,
+    RsearchError,
+)
+from index.models import DocRecord, Document, Metadata, Section
+
+__all__ = [
+    "DocRecord",
+    "Document",
+    "IndexLockedError",
+    "IndexMissingError",
+    "IndexVersionError",
+    "InputError",
+    "Metadata",
+    "QueryError",
+    "RsearchError",
+    "Section",
+]

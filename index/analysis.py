@@ -1,0 +1,273 @@
+"""The Swedish analysis chain, shared by indexing and querying.
+
+Built the Whoosh way, as a pipeline of small steps::
+
+    SwedishTokenizer() | LowercaseFilter() | StopFilter(SWEDISH_STOPWORDS) | SwedishStemFilter()
+
+Whoosh pickles the analyzer into the index, so everything here is referenced by import
+path: stemming goes through the module-level :func:`stem`, never a stemmer object.
+:data:`ANALYSIS_VERSION` is stored beside the index; bump it whenever a change here would
+make an old index disagree with new queries.
+
+The same functions serve the query side (:func:`analyze_word`), so a word is always
+reduced to the same terms whether it is indexed or searched for.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import snowballstemmer
+from whoosh.analysis import (
+    Filter,
+    LowercaseFilter,
+    StopFilter,
+    Token,
+    Tokenizer,
+)
+from whoosh.lang.stopwords import stoplists
+
+from index import lexicon
+
+ANALYSIS_VERSION = "sv-4"
+
+# Snowball's Swedish stop list (as shipped by Whoosh, from PostgreSQL's copy).
+SWEDISH_STOPWORDS: frozenset[str] = frozenset(stoplists["sv"])
+
+# A token is a run of letters/digits, optionally joined by inner hyphens ("ALF-avtal",
+# "e-hälsa", "2024-2026") or decimal separators ("8,8"). A word ending in a hyphen
+# followed by "och"/"eller"/"samt"/"," is the Swedish ellipsis ("hälso- och sjukvård")
+# and keeps its hyphen so the stem filter can complete it.
+_HYPHENS = "-\u2010\u2011"
+TOKEN_RE = re.compile(
+    rf"(?:\d+(?:[.,:]\d+)+)"  # numbers with separators: 8,8  1.5  2022:1384
+    rf"|(?:[^\W_]+(?:[{_HYPHENS}][^\W_]+)*(?:[{_HYPHENS}](?=\s*(?:,|och\b|eller\b|samt\b|resp)))?)"
+)
+_HYPHEN_SPLIT = re.compile(f"[{_HYPHENS}]")
+
+_snowball = snowballstemmer.stemmer("swedish")
+
+
+@dataclass(frozen=True)
+class Tok:
+    """A token of the raw text with its character span (for highlighting)."""
+
+    text: str
+    start: int
+    end: int
+
+
+def normalize(text: str) -> str:
+    """NFC-normalise and remove soft hyphens, so "sjuk\\u00adsköterska" is one word."""
+    return unicodedata.normalize("NFC", text).replace("\u00ad", "")
+
+
+def tokenize(text: str) -> list[Tok]:
+    """Split raw text into word tokens with their spans (no lower-casing, no stopping)."""
+    return [Tok(m.group(0), m.start(), m.end()) for m in TOKEN_RE.finditer(text)]
+
+
+def fold(term: str) -> str:
+    """Fold å/ä/ö (and other accents) so queries typed without them still match."""
+    decomposed = unicodedata.normalize("NFD", term)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    """Reduce a lower-cased word to its index term.
+
+    A lemma lexicon first (it knows definite forms such as "sjuksköterskan" and leaves
+    names such as "Kalmar" alone), then Snowball Swedish for everything the lexicon
+    does not know. Words of digits are kept as they are.
+    """
+    if not word or word[0].isdigit():
+        return word
+    lemma = lexicon.lemma(word)
+    return _snowball.stemWord(lemma if lemma else word)
+
+
+@dataclass(frozen=True)
+class WordTerms:
+    """The index terms of one word: its own stem and the stems of its parts.
+
+    ``parts`` are the stems of hyphen-separated pieces or compound members, in order;
+    empty when the word is not a compound.
+    """
+
+    stem: str
+    parts: tuple[str, ...] = ()
+
+
+@lru_cache(maxsize=200_000)
+def analyze_word(word: str) -> WordTerms:
+    """Return the terms for one lower-cased, non-stopword token."""
+    if word.endswith(tuple(_HYPHENS)):
+        # Ellipsis head ("hälso-"): index the bare first element.
+        head = word.rstrip(_HYPHENS)
+        return WordTerms(stem(head) if len(head) > 1 else head)
+    pieces = [p for p in _HYPHEN_SPLIT.split(word) if p]
+    if len(pieces) > 1:
+        # "alf-avtalet" -> whole "alf-avtal" + parts "alf", "avtal".
+        whole = "-".join(pieces[:-1] + [stem(pieces[-1])])
+        parts = tuple(stem(p) for p in pieces if len(p) > 1 or p.isdigit())
+        return WordTerms(whole, parts)
+    if word[0].isdigit():
+        return WordTerms(word)
+    members = lexicon.split_compound(word)
+    if members:
+        return WordTerms(stem(word), tuple(stem(m) for m in members))
+    return WordTerms(stem(word))
+
+
+def ellipsis_completion(head: str, following: str) -> str | None:
+    """Complete "hälso-" from the compound after it: ("hälso", "sjukvårdsnämnden") -> "hälsovård".
+
+    The ellipsis shares the following compound's tail: "hälso- och sjukvård" means
+    "hälsovård och sjukvård". The completed word is the head plus the following word's
+    second member, when the lexicon can split that word.
+    """
+    split = lexicon.split_compound(following)
+    if not split or len(split) < 2:
+        return None
+    return head + split[1]
+
+
+class SwedishTokenizer(Tokenizer):
+    """Regex tokenizer that keeps å/ä/ö, inner hyphens, ellipsis hyphens and numbers.
+
+    Unlike Whoosh's own tokenizers it yields a fresh ``Token`` each time, so a list of
+    the output holds distinct tokens.
+    """
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self)
+
+    def __hash__(self) -> int:
+        return hash(type(self))
+
+    def __call__(
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs: Any,
+    ) -> Iterator[Token]:
+        text = normalize(value)
+        if not tokenize:
+            t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+            t.text = text
+            t.boost = 1.0
+            t.pos = start_pos
+            t.startchar, t.endchar = start_char, start_char + len(value)
+            yield t
+            return
+        for pos, m in enumerate(TOKEN_RE.finditer(text)):
+            t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+            t.text = m.group(0)
+            t.boost = 1.0
+            t.stopped = False
+            if keeporiginal:
+                t.original = t.text  # type: ignore[attr-defined]
+            if positions:
+                t.pos = start_pos + pos
+            if chars:
+                t.startchar = start_char + m.start()
+                t.endchar = start_char + m.end()
+            yield t
+
+
+def _copy(t: Token, text: str) -> Token:
+    c = t.copy()
+    c.text = text
+    return c
+
+
+class SwedishStemFilter(Filter):
+    """Replace each word by its stem and add its parts at the same position.
+
+    Parts (hyphen pieces, compound members, the completed ellipsis) share the word's
+    position, so phrase queries over whole words still line up. An ellipsis head such as
+    "hälso-" is completed from the next compound ("hälso- och sjukvårdsnämnden" also
+    yields "hälsovård").
+    """
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self)
+
+    def __hash__(self) -> int:
+        return hash(type(self))
+
+    def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:  # type: ignore[override]
+        pending: Token | None = None  # an ellipsis head waiting for its compound
+        for t in tokens:
+            if t.stopped:
+                yield t
+                continue
+            word = t.text
+            if pending is not None and not word.endswith(tuple(_HYPHENS)):
+                done = ellipsis_completion(pending.text.rstrip(_HYPHENS), word)
+                if done:
+                    yield _copy(pending, stem(done))
+                pending = None
+            terms = analyze_word(word)
+            if word.endswith(tuple(_HYPHENS)):
+                pending = t.copy()
+            yield _copy(t, terms.stem)
+            for part in terms.parts:
+                if part != terms.stem:
+                    yield _copy(t, part)
+
+
+class FoldFilter(Filter):
+    """Fold å/ä/ö to a/a/o for the secondary, accent-insensitive field."""
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self)
+
+    def __hash__(self) -> int:
+        return hash(type(self))
+
+    def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:  # type: ignore[override]
+        for t in tokens:
+            t.text = fold(t.text)
+            yield t
+
+
+def swedish_analyzer() -> Any:
+    """The main chain: tokens, lower case, Snowball stop list, lemma/stem + parts."""
+    return (
+        SwedishTokenizer()
+        | LowercaseFilter()
+        | StopFilter(stoplist=SWEDISH_STOPWORDS, minsize=1)
+        | SwedishStemFilter()
+    )
+
+
+def folded_analyzer() -> Any:
+    """The main chain with å/ä/ö folded: a lower-weight field for queries typed without them."""
+    return swedish_analyzer() | FoldFilter()
+
+
+def exact_analyzer() -> Any:
+    """Unstemmed lower-cased words: the vocabulary that spelling suggestions come from."""
+    return (
+        SwedishTokenizer() | LowercaseFilter() | StopFilter(stoplist=SWEDISH_STOPWORDS, minsize=2)
+    )
+
+
+def query_words(text: str) -> list[str]:
+    """Lower-cased content words of a text, as the index sees them (stopwords removed)."""
+    words = [t.text.lower() for t in tokenize(normalize(text))]
+    return [w for w in words if w not in SWEDISH_STOPWORDS]

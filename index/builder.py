@@ -1,0 +1,199 @@
+"""Full and incremental builds: files -> documents -> sections + metadata -> store.
+
+An update compares each source with what the index holds (size and modification time
+as a shortcut, then a content hash) and only analyses what is new or changed. A broken
+file is reported and skipped; the others are still indexed. A full rebuild writes a new
+generation and switches to it only when it is complete.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from index import metadata, readers
+from index.errors import InputError
+from index.models import DocRecord, Document, Metadata, Section
+from index.sections import find_cuts, split_sections
+from index.store import WhooshStore
+
+Progress = Callable[[str, int], None]
+SKIP_DIRS = {".git", ".hg", ".svn", "__pycache__", "node_modules", ".venv", "venv"}
+
+
+@dataclass
+class BuildReport:
+    """What a build did; ``failed`` holds one ``(path, reason)`` per file that failed."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    sections: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return (
+            f"{self.added} added, {self.updated} updated, {self.removed} removed, "
+            f"{self.unchanged} unchanged, {len(self.failed)} failed"
+        )
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A document analysed into what the store writes."""
+
+    record: DocRecord
+    sections: list[Section]
+    meta: Metadata
+
+
+def prepare(doc: Document, content_hash: str = "", mtime: float = 0.0, size: int = 0) -> Prepared:
+    """Split a document into sections and extract its metadata."""
+    structure, _ = find_cuts(doc)
+    meta = metadata.extract(doc.text, structure, doc.given)
+    sections = split_sections(doc, meta.title)
+    record = DocRecord(
+        doc_id=doc.doc_id,
+        path=doc.path,
+        source=doc.source,
+        title=meta.title,
+        org=meta.org,
+        doctype=meta.doctype,
+        date=meta.date,
+        sections=len(sections),
+        content_hash=content_hash or hashlib.sha1(doc.text.encode("utf-8")).hexdigest(),
+        mtime=mtime,
+        size=size,
+    )
+    return Prepared(record, sections, meta)
+
+
+def iter_files(paths: Iterable[Path], report: BuildReport) -> Iterator[tuple[Path, str]]:
+    """Yield ``(file, path relative to the folder it was given from)`` for readable files.
+
+    Folders are walked recursively (hidden entries skipped, symlinked folders followed
+    once); a path that does not exist or has an unknown format is reported, not fatal.
+    """
+    for given in paths:
+        if given.is_file():
+            if readers.reader_for(given) is None:
+                report.failed.append((str(given), "unknown file type"))
+            else:
+                yield given, given.name
+            continue
+        if not given.is_dir():
+            report.failed.append((str(given), "no such file or folder"))
+            continue
+        seen: set[tuple[int, int]] = set()
+        for dirpath, dirnames, filenames in os.walk(given, followlinks=True):
+            st = os.stat(dirpath)
+            if (st.st_dev, st.st_ino) in seen:
+                report.warnings.append(f"{dirpath}: symlink loop, skipped")
+                dirnames[:] = []
+                continue
+            seen.add((st.st_dev, st.st_ino))
+            dirnames[:] = sorted(
+                d for d in dirnames if not d.startswith(".") and d not in SKIP_DIRS
+            )
+            for name in sorted(filenames):
+                if name.startswith(".") or name.endswith(".meta.json"):
+                    continue
+                f = Path(dirpath) / name
+                if readers.reader_for(f) is None:
+                    continue
+                yield f, f.relative_to(given).as_posix()
+
+
+def update(
+    store: WhooshStore,
+    paths: Iterable[Path],
+    prune: bool = False,
+    wait: float = 0.0,
+    progress: Progress | None = None,
+) -> BuildReport:
+    """Bring the index up to date with ``paths``: add new, re-index changed documents.
+
+    With ``prune``, documents whose source under these paths is gone are removed.
+    Everything is committed at once at the end; on an error nothing is committed.
+    """
+    report = BuildReport()
+    paths = [p.expanduser() for p in paths]
+    known = {d.source: d for d in store.documents() if d.source}
+    taken = {d.doc_id: d.source for d in store.documents()}
+    seen: set[str] = set()
+    with store.writer(wait=wait) as w:
+        for f, rel in iter_files(paths, report):
+            reader = readers.reader_for(f)
+            assert reader is not None
+            try:
+                st = f.stat()
+                docs = list(reader(f, rel))
+            except InputError as exc:
+                report.failed.append((str(f), str(exc).removeprefix(f"{f}: ")))
+                continue
+            except OSError as exc:
+                report.failed.append((str(f), exc.strerror or str(exc)))
+                continue
+            for doc in docs:
+                source = doc.source or ""
+                seen.add(source)
+                digest = hashlib.sha1(doc.text.encode("utf-8")).hexdigest()
+                old = known.get(source)
+                if old and old.content_hash == digest:
+                    report.unchanged += 1
+                    continue
+                doc_id = doc.doc_id
+                if taken.get(doc_id) not in (None, source):
+                    # Same relative name from another folder: keep both apart.
+                    suffix = hashlib.sha1(source.encode("utf-8")).hexdigest()[:6]
+                    doc_id = f"{doc_id}~{suffix}"
+                    doc = _with_id(doc, doc_id)
+                if old and old.doc_id != doc_id:
+                    w.delete(old.doc_id)
+                prepared = prepare(doc, digest, st.st_mtime, st.st_size)
+                if not prepared.sections:
+                    report.failed.append((str(f), "no text to index"))
+                    continue
+                w.add(prepared.record, prepared.sections, prepared.meta)
+                taken[doc_id] = source
+                report.sections += len(prepared.sections)
+                if old:
+                    report.updated += 1
+                else:
+                    report.added += 1
+                if progress:
+                    progress(str(f), len(doc.text))
+        if prune:
+            roots = [str(p.resolve()) for p in paths]
+            for source, rec in known.items():
+                if source not in seen and any(
+                    source == r or source.startswith(r.rstrip(os.sep) + os.sep) for r in roots
+                ):
+                    w.delete(rec.doc_id)
+                    report.removed += 1
+    return report
+
+
+def _with_id(doc: Document, doc_id: str) -> Document:
+    from dataclasses import replace
+
+    return replace(doc, doc_id=doc_id)
+
+
+def rebuild(folder: Path, paths: list[Path], progress: Progress | None = None) -> BuildReport:
+    """Build a fresh index from ``paths`` beside the current one, then switch to it."""
+    sources = [str(p.expanduser().resolve()) for p in paths]
+    store = WhooshStore.create(folder, sources)
+    try:
+        report = update(store, paths, progress=progress)
+    except BaseException:
+        store.close()
+        raise
+    store.publish()
+    store.close()
+    return report

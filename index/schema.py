@@ -1,0 +1,53 @@
+"""The fields of the index and the on-disk format version.
+
+Sections and whole-document records live in one Whoosh index, told apart by ``kind``:
+one commit then covers a document and all its sections, so an update is never half
+applied. The analyzers are pickled into the index by import path, which makes
+``index.analysis`` part of the on-disk format: :data:`FORMAT_VERSION` and
+``analysis.ANALYSIS_VERSION`` are stored beside the index and checked on open.
+"""
+
+from __future__ import annotations
+
+from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
+
+from index.analysis import exact_analyzer, folded_analyzer, swedish_analyzer
+
+FORMAT_VERSION = 1
+
+KIND_SECTION = "section"
+KIND_DOC = "doc"
+
+# Text fields searched, and their weight relative to the body (BM25F-style field boosts).
+FIELD_WEIGHTS: dict[str, float] = {
+    "section_title": 2.0,
+    "body": 1.0,
+    "title": 0.6,
+}
+FOLDED_WEIGHT = 0.3
+
+
+def build_schema() -> Schema:
+    """A fresh schema; its analyzers are the module-level chains of ``index.analysis``."""
+    sv = swedish_analyzer()
+    return Schema(
+        kind=ID(stored=True),
+        section_id=ID(stored=True, unique=True),
+        doc_id=ID(stored=True),
+        anchor=STORED(),
+        path=STORED(),
+        source=ID(stored=True),
+        title=TEXT(analyzer=sv, stored=True),
+        section_title=TEXT(analyzer=sv, stored=True),
+        body=TEXT(analyzer=sv),
+        text=STORED(),  # the section as displayed (body plus its heading line)
+        folded=TEXT(analyzer=folded_analyzer(), phrase=False),
+        exact=TEXT(analyzer=exact_analyzer(), phrase=False, spelling=True),
+        org=ID(stored=True, sortable=True),
+        doctype=ID(stored=True, sortable=True),
+        date=ID(stored=True, sortable=True),
+        year=ID(sortable=True),
+        position=NUMERIC(stored=True, sortable=True),
+        pages=STORED(),
+        info=STORED(),  # per-document bookkeeping: hash, mtime, size, sections
+    )

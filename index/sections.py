@@ -1,0 +1,284 @@
+"""Split a document into the units users search for.
+
+Tried in order, the first structure that the text shows wins:
+
+1. statutes: "N kap." chapters and "N §" paragraphs;
+2. protocols: one section per "§ N", titled by the heading after it;
+3. meeting notes: numbered agenda items "1.", "2.", ... in sequence;
+4. Markdown headings;
+5. pages or slides (PDF page breaks, or the page starts visible in text extractions);
+6. otherwise windows of bounded size cut at paragraph boundaries.
+
+Section ids are ``<doc_id>#<anchor>`` and stay the same as long as the structure does.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from index.cleaning import clean_text, display_text
+from index.models import Document, Section
+
+WINDOW_CHARS = 1200
+MAX_SECTION_CHARS = 6000
+MAX_TITLE_CHARS = 120
+
+_PARAGRAPH_MARK = re.compile(r"^[ \t]*§[ \t]*(\d+[a-z]?)[ \t]*$", re.M)
+_AGENDA_NUMBER = re.compile(r"^[ \t]*(\d{1,2})\.[ \t]*(?:\n|$)", re.M)
+_AGENDA_INLINE = re.compile(r"^[ \t]*(\d{1,2})\.[ \t]+(\S[^\n]{1,78})$", re.M)
+_MD_HEADING = re.compile(r"^(#{1,6})[ \t]+(\S[^\n]*)$", re.M)
+_CHAPTER = re.compile(r"^[ \t]*(\d+[a-z]?)[ \t]*kap\.[ \t]*([^\n]*)$", re.M)
+_STATUTE_PARA = re.compile(r"^[ \t]*(\d+[a-z]?)[ \t]*§[ \t]*", re.M)
+_PAGE_START = re.compile(r"\n(?= [ \t]*\S)")
+_DOMAIN_LINE = re.compile(r"^\s*(www\.)?[\w.-]+\.(se|com|nu|org|eu)\s*$", re.I)
+
+
+@dataclass(frozen=True)
+class _Cut:
+    """A raw section before cleaning: where it starts and what it is called."""
+
+    start: int
+    anchor: str
+    title: str | None
+
+
+def _first_line(text: str) -> str:
+    for line in text.split("\n"):
+        s = line.strip()
+        if s and not _DOMAIN_LINE.match(s) and not re.fullmatch(r"[\W\d]+", s):
+            return s
+    return ""
+
+
+def heading_after(text: str) -> str:
+    """The heading that opens ``text``: its first line, joined with a wrapped second line."""
+    lines = [ln.strip() for ln in text.strip().split("\n")]
+    if not lines:
+        return ""
+    first = _first_line(text)
+    if not first:
+        return ""
+    idx = lines.index(first) if first in lines else 0
+    title = first
+    # A heading wrapped over two lines continues on the next line without a blank line
+    # and in lower case ("Planeringsprocessen och ekonomiska\nplaneringsförutsättningar").
+    if idx + 1 < len(lines):
+        nxt = lines[idx + 1]
+        if (
+            nxt
+            and (nxt[0].islower() or nxt[0] == "(")
+            and not title.endswith((".", ":"))
+            and not _DOMAIN_LINE.match(nxt)
+        ):
+            title = f"{title} {nxt}"
+    return _shorten(title)
+
+
+def _shorten(title: str) -> str:
+    title = re.sub(r"\s+", " ", title).strip()
+    if len(title) <= MAX_TITLE_CHARS:
+        return title
+    return title[: MAX_TITLE_CHARS - 1].rsplit(" ", 1)[0] + "…"
+
+
+def page_starts(text: str) -> list[int]:
+    """Page starts visible in a PDF text extraction: lines opening with whitespace.
+
+    The seed extractions begin every page with a space; a document shows this pattern
+    only when its first line and at least two more do.
+    """
+    if not text[:1].isspace() or text[:1] == "\n":
+        return []
+    starts = [0] + [m.start() + 1 for m in _PAGE_START.finditer(text)]
+    return starts if len(starts) >= 3 else []
+
+
+def _statute_cuts(text: str) -> list[_Cut]:
+    chapters = list(_CHAPTER.finditer(text))
+    paras = list(_STATUTE_PARA.finditer(text))
+    if len(paras) < 2 or not (chapters or len(paras) >= 3):
+        return []
+    # Real statutes number paragraphs from 1 (again in each chapter when chaptered).
+    if paras[0].group(1) not in {"1", "1a"}:
+        return []
+    cuts: list[_Cut] = []
+    marks = sorted(
+        [(m.start(), "kap", m.group(1), m.group(2).strip()) for m in chapters]
+        + [(m.start(), "par", m.group(1), "") for m in paras]
+    )
+    chapter = ""
+    for start, kind, num, heading in marks:
+        if kind == "kap":
+            chapter = num
+            cuts.append(_Cut(start, f"kap{num}", _shorten(f"{num} kap. {heading}".strip())))
+        else:
+            anchor = f"kap{chapter}-p{num}" if chapter else f"p{num}"
+            title = f"{chapter} kap. {num} §" if chapter else f"{num} §"
+            cuts.append(_Cut(start, anchor, title))
+    return cuts
+
+
+def _protocol_cuts(text: str) -> list[_Cut]:
+    marks = list(_PARAGRAPH_MARK.finditer(text))
+    if not marks:
+        return []
+    return [
+        _Cut(m.start(), f"p{m.group(1)}", heading_after(text[m.end() :]) or f"§ {m.group(1)}")
+        for m in marks
+    ]
+
+
+def _agenda_cuts(text: str) -> list[_Cut]:
+    """Numbered agenda items in strict sequence from 1; a restarted list is not a new item."""
+    found = sorted(
+        [(m.start(), int(m.group(1)), m.end(), None) for m in _AGENDA_NUMBER.finditer(text)]
+        + [
+            (m.start(), int(m.group(1)), m.end(), m.group(2).strip())
+            for m in _AGENDA_INLINE.finditer(text)
+            if not m.group(2).rstrip().endswith(".")
+        ]
+    )
+    cuts: list[_Cut] = []
+    expected = 1
+    for start, num, end, inline_title in found:
+        if num != expected:
+            continue
+        title = inline_title or heading_after(text[end:])
+        cuts.append(_Cut(start, f"item{num}", _shorten(f"{num}. {title}")))
+        expected += 1
+    if len(cuts) < 3:
+        return []
+    # Agenda items organise the whole document: the first comes early and items are
+    # paragraphs apart, unlike a numbered list on one slide.
+    mean_gap = (cuts[-1].start - cuts[0].start) / (len(cuts) - 1)
+    if cuts[0].start > 0.3 * len(text) or mean_gap < 150:
+        return []
+    return cuts
+
+
+def _markdown_cuts(text: str) -> list[_Cut]:
+    cuts: list[_Cut] = []
+    for i, m in enumerate(_MD_HEADING.finditer(text), 1):
+        cuts.append(_Cut(m.start(), f"h{i}", _shorten(m.group(2).strip("# "))))
+    return cuts
+
+
+def _page_cuts(starts: Sequence[int], text: str) -> list[_Cut]:
+    cuts = []
+    for i, start in enumerate(starts):
+        end = starts[i + 1] if i + 1 < len(starts) else len(text)
+        cuts.append(_Cut(start, f"page{i + 1}", heading_after(text[start:end]) or None))
+    return cuts
+
+
+_PLAIN_HEADING = re.compile(r"(?:^|\n[ \t]*\n)[ \t]*([A-ZÅÄÖ][^\n]{2,70}?)[ \t]*(?=\n[ \t]*\n)")
+
+
+def _plain_heading_cuts(text: str) -> list[_Cut]:
+    """Short one-line paragraphs without final punctuation read as headings."""
+    cuts: list[_Cut] = []
+    for m in _PLAIN_HEADING.finditer(text):
+        line = m.group(1).strip()
+        if line.endswith((".", ",", ";", ":", "!", "?")) or len(line.split()) > 9:
+            continue
+        cuts.append(_Cut(m.start(1), f"h{len(cuts) + 1}", _shorten(line)))
+    return cuts if len(cuts) >= 2 else []
+
+
+def _window_cuts(text: str) -> list[_Cut]:
+    """Cut unstructured text at paragraph boundaries into windows of bounded size."""
+    cuts: list[_Cut] = []
+    start = 0
+    size = 0
+    for m in re.finditer(r"\n\s*\n", text):
+        size = m.end() - start
+        if size >= WINDOW_CHARS:
+            cuts.append(_Cut(start, f"w{len(cuts) + 1}", None))
+            start = m.end()
+    cuts.append(_Cut(start, f"w{len(cuts) + 1}", None))
+    return cuts
+
+
+def _pages_of(start: int, end: int, page_offsets: Sequence[int]) -> tuple[int, ...]:
+    if not page_offsets:
+        return ()
+    first = max(i for i, p in enumerate(page_offsets) if p <= start) if start >= 0 else 0
+    last = max(i for i, p in enumerate(page_offsets) if p < max(end, start + 1))
+    return tuple(range(first + 1, last + 2))
+
+
+def find_cuts(doc: Document) -> tuple[str, list[_Cut]]:
+    """The structure found in ``doc``: its name and where its sections start."""
+    text = doc.text
+    pages = list(doc.page_starts) or page_starts(text)
+    for name, cuts in (
+        ("statute", _statute_cuts(text)),
+        ("protocol", _protocol_cuts(text)),
+        ("agenda", _agenda_cuts(text)),
+        ("markdown", _markdown_cuts(text) if doc.fmt in {"md", "html"} else []),
+    ):
+        if cuts:
+            return name, cuts
+    if len(pages) >= 3:
+        return "pages", _page_cuts(pages, text)
+    headings = _plain_heading_cuts(text)
+    if headings:
+        return "headings", headings
+    return "windows", _window_cuts(text)
+
+
+def split_sections(doc: Document, doc_title: str | None = None) -> list[Section]:
+    """Split ``doc`` into sections; text before the first cut becomes a lead section."""
+    text = doc.text
+    structure, cuts = find_cuts(doc)
+    if cuts and cuts[0].start > 0 and text[: cuts[0].start].strip():
+        cuts.insert(0, _Cut(0, "start", None))
+    page_offsets = list(doc.page_starts) or page_starts(text)
+    sections: list[Section] = []
+    seen: dict[str, int] = {}
+    for i, cut in enumerate(cuts):
+        end = cuts[i + 1].start if i + 1 < len(cuts) else len(text)
+        body = display_text(clean_text(text[cut.start : end]))
+        if not body.strip():
+            continue
+        anchor = cut.anchor
+        if anchor in seen:
+            seen[anchor] += 1
+            anchor = f"{anchor}-{seen[anchor]}"
+        else:
+            seen[anchor] = 1
+        title = cut.title or (heading_after(body) if structure == "windows" else None)
+        title = title or doc_title or doc.doc_id
+        for j, chunk in enumerate(_bounded(body)):
+            sections.append(
+                Section(
+                    section_id=f"{doc.doc_id}#{anchor}" + (f".{j + 1}" if j else ""),
+                    doc_id=doc.doc_id,
+                    anchor=anchor + (f".{j + 1}" if j else ""),
+                    title=title,
+                    text=chunk,
+                    position=len(sections),
+                    pages=_pages_of(cut.start, end, page_offsets),
+                )
+            )
+    return sections
+
+
+def _bounded(body: str) -> list[str]:
+    """Split an over-long section at line boundaries so no hit is a whole book."""
+    if len(body) <= MAX_SECTION_CHARS:
+        return [body]
+    chunks: list[str] = []
+    buf: list[str] = []
+    size = 0
+    for line in body.split("\n"):
+        if size + len(line) > MAX_SECTION_CHARS and buf:
+            chunks.append("\n".join(buf))
+            buf, size = [], 0
+        buf.append(line)
+        size += len(line) + 1
+    if buf:
+        chunks.append("\n".join(buf))
+    return chunks

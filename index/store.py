@@ -1,0 +1,499 @@
+"""Storage behind a narrow interface: write documents, run a ``Request``, list documents.
+
+Only this module knows Whoosh. A store is a folder::
+
+    DIR/rsearch.json     format + analysis version, current generation, indexed sources
+    DIR/g000001/         the Whoosh index of that generation
+
+Incremental updates commit into the current generation (Whoosh writes a new table of
+contents and renames it into place, so a reader sees the old or the new state). A full
+rebuild writes a new generation beside it and then replaces ``rsearch.json`` atomically,
+so a crash leaves the previous index intact.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from whoosh import index as windex
+from whoosh import query as wq
+from whoosh import scoring, sorting
+from whoosh.filedb.filestore import RamStorage
+
+from index import analysis, schema
+from index.errors import IndexLockedError, IndexMissingError, IndexVersionError
+from index.models import DocRecord, Metadata, Section
+from index.queries import Bool, Clause, Filters, Phrase, Request, Word
+
+MANIFEST = "rsearch.json"
+_PARTS_WEIGHT = 0.5
+_NEAR_SLOP = 3
+_NEAR_WEIGHT = 1.0
+_CANDIDATES = 200
+
+
+@dataclass(frozen=True)
+class StoredHit:
+    """One matching section as stored, with its score."""
+
+    score: float
+    fields: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class StoreResult:
+    total: int
+    hits: list[StoredHit]
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+@dataclass
+class Manifest:
+    """The small JSON file that says which generation is current and how it was built."""
+
+    generation: str = "g000001"
+    format: int = schema.FORMAT_VERSION
+    analysis: str = analysis.ANALYSIS_VERSION
+    sources: list[str] = field(default_factory=list)
+    created: float = field(default_factory=time.time)
+
+    @classmethod
+    def read(cls, folder: Path) -> Manifest:
+        try:
+            data = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise IndexMissingError(f"no rsearch index at {folder}") from None
+        except (OSError, ValueError) as exc:
+            raise IndexVersionError(
+                f"{folder / MANIFEST}: unreadable ({exc}); rebuild with `rsearch index --rebuild`"
+            ) from None
+        return cls(
+            generation=str(data.get("generation", "")),
+            format=int(data.get("format", 0)),
+            analysis=str(data.get("analysis", "")),
+            sources=list(data.get("sources", [])),
+            created=float(data.get("created", 0.0)),
+        )
+
+    def write(self, folder: Path) -> None:
+        """Replace the manifest atomically (write a temporary file, fsync, rename)."""
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".manifest-", dir=folder)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(self.__dict__, fh, ensure_ascii=False, indent=1)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, folder / MANIFEST)
+
+
+def _compile_word(word: str) -> wq.Query:
+    terms = analysis.analyze_word(word)
+    main = wq.Or([wq.Term(f, terms.stem, boost=w) for f, w in schema.FIELD_WEIGHTS.items()])
+    alternatives: list[wq.Query] = [main]
+    parts = [p for p in terms.parts if p != terms.stem]
+    if len(parts) > 1:
+        alternatives.append(
+            wq.Or(
+                [
+                    wq.And([wq.Term(f, p) for p in parts], boost=w * _PARTS_WEIGHT)
+                    for f, w in schema.FIELD_WEIGHTS.items()
+                ]
+            )
+        )
+    alternatives.append(wq.Term("folded", analysis.fold(terms.stem), boost=schema.FOLDED_WEIGHT))
+    return wq.DisjunctionMax(alternatives, tiebreak=0.0)
+
+
+def _compile_phrase(words: tuple[str, ...]) -> wq.Query:
+    stems = [analysis.analyze_word(w).stem for w in words]
+    if len(stems) == 1:
+        return _compile_word(words[0])
+    return wq.Or(
+        [
+            wq.Phrase(f, stems, boost=w)
+            for f, w in schema.FIELD_WEIGHTS.items()
+            if f in ("section_title", "body")
+        ]
+    )
+
+
+def compile_query(clause: Clause) -> wq.Query:
+    """Turn the neutral query into a Whoosh query over the weighted fields."""
+    if isinstance(clause, Word):
+        return _compile_word(clause.text)
+    if isinstance(clause, _Near):
+        stems = [analysis.analyze_word(w).stem for w in clause.words]
+        return wq.Or(
+            [
+                wq.Phrase(f, stems, slop=_NEAR_SLOP, boost=_NEAR_WEIGHT)
+                for f in ("section_title", "body")
+            ]
+        )
+    if isinstance(clause, Phrase):
+        return _compile_phrase(clause.words)
+    must = [compile_query(c) for c in clause.must]
+    should = [compile_query(c) for c in clause.should]
+    q: wq.Query
+    if must and should:
+        q = wq.AndMaybe(wq.And(must) if len(must) > 1 else must[0], wq.Or(should))
+    elif must:
+        q = wq.And(must) if len(must) > 1 else must[0]
+    elif should:
+        q = wq.Or(should) if len(should) > 1 else should[0]
+    else:
+        q = wq.Every()
+    if clause.must_not:
+        q = wq.AndNot(q, wq.Or([compile_query(c) for c in clause.must_not]))
+    return q
+
+
+def _word_terms(clause: Clause) -> set[tuple[str, str]]:
+    """Every (field, term) through which a top-level clause can match a section."""
+    words = [clause.text] if isinstance(clause, Word) else list(getattr(clause, "words", ()))
+    out: set[tuple[str, str]] = set()
+    for w in words:
+        t = analysis.analyze_word(w)
+        for f in schema.FIELD_WEIGHTS:
+            out.add((f, t.stem))
+            out.update((f, p) for p in t.parts)
+        out.add(("folded", analysis.fold(t.stem)))
+    return out
+
+
+def _with_proximity(query: Bool) -> Bool:
+    """Add the query's loose words as a sloppy phrase: adjacent matches rank higher."""
+    words = tuple(c.text for c in query.should if isinstance(c, Word))
+    if len(words) < 2 or len(words) > 6:
+        return query
+    return Bool(query.must, (*query.should, _Near(words)), query.must_not)
+
+
+@dataclass(frozen=True)
+class _Near(Phrase):
+    """A phrase that tolerates a few words in between (only added internally)."""
+
+
+def compile_filters(filters: Filters) -> wq.Query:
+    parts: list[wq.Query] = [wq.Term("kind", schema.KIND_SECTION)]
+    if filters.org:
+        parts.append(wq.Term("org", filters.org))
+    if filters.doctype:
+        parts.append(wq.Term("doctype", filters.doctype))
+    if filters.date_from or filters.date_to:
+        parts.append(
+            wq.TermRange(
+                "date",
+                filters.date_from or None,
+                (filters.date_to + "~") if filters.date_to else None,
+            )
+        )
+    return wq.And(parts)
+
+
+def _doc_fields(record: DocRecord) -> dict[str, Any]:
+    return {
+        "kind": schema.KIND_DOC,
+        "section_id": f"{record.doc_id}#",
+        "doc_id": record.doc_id,
+        "path": record.path,
+        "source": record.source or "",
+        "title": record.title or "",
+        "org": record.org or "",
+        "doctype": record.doctype or "",
+        "date": record.date or "",
+        "info": {
+            "hash": record.content_hash,
+            "mtime": record.mtime,
+            "size": record.size,
+            "sections": record.sections,
+        },
+    }
+
+
+def _section_fields(s: Section, meta: Metadata, path: str | None) -> dict[str, Any]:
+    text = f"{s.title}\n{s.text}"
+    body = s.text
+    first, _, rest = body.partition("\n")
+    if first.strip() == s.title.strip():
+        body = rest  # the heading is indexed once, in section_title
+    fields: dict[str, Any] = {
+        "kind": schema.KIND_SECTION,
+        "section_id": s.section_id,
+        "doc_id": s.doc_id,
+        "anchor": s.anchor,
+        "path": path,
+        "title": meta.title or "",
+        "section_title": s.title,
+        "body": body,
+        "text": s.text,
+        "folded": text,
+        "exact": text,
+        "position": s.position,
+        "pages": list(s.pages),
+    }
+    for name in ("org", "doctype", "date"):
+        value = getattr(meta, name)
+        if value:
+            fields[name] = value
+    if meta.date:
+        fields["year"] = meta.date[:4]
+    return fields
+
+
+def _record_from(fields: dict[str, Any]) -> DocRecord:
+    info = fields.get("info") or {}
+    return DocRecord(
+        doc_id=fields["doc_id"],
+        path=fields.get("path"),
+        source=fields.get("source") or None,
+        title=fields.get("title") or None,
+        org=fields.get("org") or None,
+        doctype=fields.get("doctype") or None,
+        date=fields.get("date") or None,
+        sections=int(info.get("sections", 0)),
+        content_hash=str(info.get("hash", "")),
+        mtime=float(info.get("mtime", 0.0)),
+        size=int(info.get("size", 0)),
+    )
+
+
+class StoreWriter:
+    """Adds and deletes whole documents; nothing is visible until :meth:`commit`."""
+
+    def __init__(self, ix: Any, wait: float = 0.0) -> None:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                self._w = ix.writer()
+                break
+            except windex.LockError:
+                if time.monotonic() >= deadline:
+                    raise IndexLockedError(
+                        "the index is being updated by another process; "
+                        "try again when it finishes (or pass --wait SECONDS)"
+                    ) from None
+                time.sleep(0.2)
+        self.added = 0
+
+    def delete(self, doc_id: str) -> None:
+        """Remove a document and every one of its sections."""
+        self._w.delete_by_term("doc_id", doc_id)
+
+    def add(self, record: DocRecord, sections: list[Section], meta: Metadata) -> None:
+        """Replace the document ``record.doc_id`` by this record and these sections."""
+        self.delete(record.doc_id)
+        self._w.add_document(**_doc_fields(record))
+        for s in sections:
+            self._w.add_document(**_section_fields(s, meta, record.path))
+        self.added += 1
+
+    def commit(self) -> None:
+        self._w.commit(optimize=False)
+
+    def cancel(self) -> None:
+        self._w.cancel()
+
+
+class WhooshStore:
+    """A Whoosh index folder (or an in-memory index for tests and embedding)."""
+
+    def __init__(self, ix: Any, folder: Path | None, manifest: Manifest) -> None:
+        self._ix = ix
+        self.folder = folder
+        self.manifest = manifest
+
+    # -- opening -------------------------------------------------------------------
+
+    @classmethod
+    def in_memory(cls) -> WhooshStore:
+        ix = RamStorage().create_index(schema.build_schema())
+        return cls(ix, None, Manifest(generation="memory"))
+
+    @classmethod
+    def exists(cls, folder: Path) -> bool:
+        return (folder / MANIFEST).is_file()
+
+    @classmethod
+    def open(cls, folder: Path) -> WhooshStore:
+        manifest = Manifest.read(folder)
+        if manifest.format != schema.FORMAT_VERSION or (
+            manifest.analysis != analysis.ANALYSIS_VERSION
+        ):
+            raise IndexVersionError(
+                f"the index at {folder} was built by another rsearch version "
+                f"(format {manifest.format}, analysis {manifest.analysis}; this is format "
+                f"{schema.FORMAT_VERSION}, analysis {analysis.ANALYSIS_VERSION}); "
+                "rebuild with `rsearch index --rebuild`"
+            )
+        gen = folder / manifest.generation
+        try:
+            ix = windex.open_dir(str(gen))
+        except (OSError, windex.EmptyIndexError) as exc:
+            raise IndexMissingError(
+                f"the index at {folder} is incomplete ({exc}); rebuild with "
+                "`rsearch index --rebuild`"
+            ) from None
+        return cls(ix, folder, manifest)
+
+    @classmethod
+    def create(cls, folder: Path, sources: list[str] | None = None) -> WhooshStore:
+        """Create an empty index in a new generation and make it current atomically."""
+        folder.mkdir(parents=True, exist_ok=True)
+        old = Manifest.read(folder).generation if cls.exists(folder) else None
+        gen = _next_generation(folder)
+        (folder / gen).mkdir()
+        ix = windex.create_in(str(folder / gen), schema.build_schema())
+        manifest = Manifest(generation=gen, sources=list(sources or []))
+        store = cls(ix, folder, manifest)
+        store._pending_old = old
+        return store
+
+    _pending_old: str | None = None
+
+    def publish(self) -> None:
+        """Make this store's generation the current one (after a full build)."""
+        if self.folder is None:
+            return
+        self.manifest.write(self.folder)
+        _remove_stale_generations(self.folder, keep=self.manifest.generation)
+
+    def save_sources(self, sources: list[str]) -> None:
+        self.manifest.sources = sources
+        if self.folder is not None:
+            self.manifest.write(self.folder)
+
+    # -- writing -------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def writer(self, wait: float = 0.0) -> Iterator[StoreWriter]:
+        """A writer that commits on success and discards everything on error."""
+        w = StoreWriter(self._ix, wait=wait)
+        try:
+            yield w
+        except BaseException:
+            w.cancel()
+            raise
+        w.commit()
+
+    # -- reading -------------------------------------------------------------------
+
+    def search(self, request: Request) -> StoreResult:
+        """Rank sections: BM25F over the weighted fields, then a coordination reward.
+
+        Whoosh ranks a pool of candidates; each is then rescaled by the share of the
+        query (idf-weighted) it covers, so a section with every word of a long question
+        beats one that repeats a single word. Filters select without scoring.
+        """
+        q = compile_query(_with_proximity(request.query))
+        clauses = [*request.query.must, *request.query.should]
+        facets = None
+        if request.facets:
+            facets = {
+                "org": sorting.FieldFacet("org", maptype=sorting.Count),
+                "doctype": sorting.FieldFacet("doctype", maptype=sorting.Count),
+                "year": sorting.FieldFacet("year", maptype=sorting.Count),
+            }
+        with self._ix.searcher(weighting=scoring.BM25F()) as s:
+            coordinate = len(clauses) > 1
+            results = s.search(
+                q,
+                limit=max(request.limit, _CANDIDATES if coordinate else 1),
+                filter=compile_filters(request.filters),
+                groupedby=facets,
+                terms=coordinate,
+            )
+            scored: list[tuple[float, int]] = []
+            if coordinate:
+                term_sets = [_word_terms(c) for c in clauses]
+                weights = [
+                    max((s.idf(f, t) for f, t in ts if f == "body"), default=1.0)
+                    for ts in term_sets
+                ]
+                total_weight = sum(weights) or 1.0
+                for i, r in enumerate(results):
+                    matched = {
+                        (f, t.decode("utf-8") if isinstance(t, bytes) else t)
+                        for f, t in (r.matched_terms() or ())
+                    }
+                    covered = sum(
+                        w for ts, w in zip(term_sets, weights, strict=True) if ts & matched
+                    )
+                    scored.append(((r.score or 0.0) * (covered / total_weight) ** 2, i))
+                scored.sort(key=lambda x: -x[0])
+            else:
+                scored = [(r.score or 0.0, i) for i, r in enumerate(results)]
+            hits = [
+                StoredHit(score=score, fields=dict(results[i].fields()))
+                for score, i in scored[: request.limit]
+            ]
+            total = len(results)
+            found: dict[str, dict[str, int]] = {}
+            if facets:
+                for name in facets:
+                    groups = results.groups(name)
+                    found[name] = {
+                        str(k): int(v)
+                        for k, v in sorted(groups.items(), key=lambda kv: (-kv[1], str(kv[0])))
+                        if k not in (None, "")
+                    }
+        return StoreResult(total=total, hits=hits, facets=found)
+
+    def section(self, section_id: str) -> dict[str, Any] | None:
+        with self._ix.searcher() as s:
+            fields = s.document(section_id=section_id)
+        if fields and fields.get("kind") == schema.KIND_SECTION:
+            return dict(fields)
+        return None
+
+    def documents(self) -> list[DocRecord]:
+        with self._ix.searcher() as s:
+            docs = [_record_from(f) for f in s.documents(kind=schema.KIND_DOC)]
+        return sorted(docs, key=lambda d: (d.path or "", d.doc_id))
+
+    def sections_of(self, doc_id: str) -> list[dict[str, Any]]:
+        with self._ix.searcher() as s:
+            found = [
+                dict(f) for f in s.documents(doc_id=doc_id) if f.get("kind") == schema.KIND_SECTION
+            ]
+        return sorted(found, key=lambda f: f.get("position", 0))
+
+    def counts(self) -> tuple[int, int]:
+        """Number of documents and of sections."""
+        with self._ix.searcher() as s:
+            docs = s.doc_frequency("kind", schema.KIND_DOC)
+            sections = s.doc_frequency("kind", schema.KIND_SECTION)
+        return int(docs), int(sections)
+
+    def size_bytes(self) -> int:
+        if self.folder is None:
+            return 0
+        gen = self.folder / self.manifest.generation
+        return sum(p.stat().st_size for p in gen.iterdir() if p.is_file())
+
+    def close(self) -> None:
+        self._ix.close()
+
+    @property
+    def whoosh_index(self) -> Any:
+        return self._ix
+
+
+def _next_generation(folder: Path) -> str:
+    numbers = [int(p.name[1:]) for p in folder.glob("g[0-9]*") if p.name[1:].isdigit()]
+    return f"g{(max(numbers) + 1) if numbers else 1:06d}"
+
+
+def _remove_stale_generations(folder: Path, keep: str) -> None:
+    """Delete generations other than ``keep`` (open readers keep their files on POSIX)."""
+    for p in folder.glob("g[0-9]*"):
+        if p.is_dir() and p.name != keep:
+            shutil.rmtree(p, ignore_errors=True)

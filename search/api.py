@@ -1,0 +1,314 @@
+"""The Python API: open an index, search it, keep it up to date.
+
+::
+
+    from search import Index
+
+    ix = Index.open("my-index")           # or Index.default(), Index.in_memory()
+    ix.update(["protokoll/"])             # add new and changed files
+    for hit in ix.search("hyrstopp sjuksköterskor", limit=5).hits:
+        print(hit.rank, hit.title, hit.section_title, hit.snippet)
+
+Everything the CLI does goes through this class; the CLI only parses and prints.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from index import builder
+from index.builder import BuildReport
+from index.errors import IndexMissingError, QueryError
+from index.models import DocRecord
+from index.queries import Filters, Request
+from index.store import WhooshStore
+from search.query import parse, query_terms
+from search.snippets import Snippet, make_snippet
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One ranked section with its document's metadata and a highlighted snippet."""
+
+    rank: int
+    score: float
+    doc_id: str
+    path: str | None
+    section_id: str
+    section_title: str
+    title: str | None
+    org: str | None
+    doctype: str | None
+    date: str | None
+    snippet: str
+    text: str
+    pages: tuple[int, ...] = ()
+    highlights: tuple[tuple[int, int], ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        d = dict(self.__dict__)
+        d["pages"] = list(self.pages)
+        d["highlights"] = [list(h) for h in self.highlights]
+        d["score"] = round(self.score, 4)
+        return d
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """The answer to one query: total matching sections and the top hits."""
+
+    query: str
+    total: int
+    hits: list[Hit]
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
+    suggestion: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "query": self.query,
+            "total": self.total,
+            "hits": [h.to_dict() for h in self.hits],
+        }
+        if self.facets:
+            out["facets"] = self.facets
+        out["suggestion"] = self.suggestion
+        return out
+
+
+@dataclass(frozen=True)
+class Stats:
+    """Size and provenance of an index."""
+
+    location: str | None
+    documents: int
+    sections: int
+    size_bytes: int
+    sources: list[str]
+    analysis: str
+    format: int
+
+
+def default_index_dir() -> Path:
+    """Where the index lives when neither ``--index`` nor ``$RSEARCH_INDEX`` says.
+
+    The per-user data folder: ``$XDG_DATA_HOME/rsearch/index`` (``~/.local/share`` when
+    unset) on Linux, ``~/Library/Application Support/rsearch/index`` on macOS and
+    ``%LOCALAPPDATA%\\rsearch\\index`` on Windows.
+    """
+    if sys.platform == "darwin":
+        base = Path.home() / "Library" / "Application Support"
+    elif os.name == "nt":
+        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
+    else:
+        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return base / "rsearch" / "index"
+
+
+def seed_paths() -> list[Path]:
+    """The bundled seed folder (the default corpus)."""
+    from seeds import seed_dir
+
+    return [seed_dir()]
+
+
+def _date_bound(value: str | None, name: str) -> str | None:
+    if value is None or value == "":
+        return None
+    import re
+
+    if not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", value):
+        raise QueryError(f"{name} {value!r}: use a year (2024) or an ISO date (2024-05-17)")
+    return value
+
+
+class Index:
+    """A searchable rsearch index (a folder on disk, or in memory)."""
+
+    def __init__(self, store: WhooshStore) -> None:
+        self._store = store
+
+    # -- opening -------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str]) -> Index:
+        """Open an existing index; ``IndexMissingError`` if there is none."""
+        return cls(WhooshStore.open(Path(path)))
+
+    @classmethod
+    def create(
+        cls, path: str | os.PathLike[str], sources: Iterable[str | os.PathLike[str]]
+    ) -> tuple[Index, BuildReport]:
+        """Build a new index at ``path`` from files and folders (replacing any old one)."""
+        folder = Path(path)
+        report = builder.rebuild(folder, [Path(s) for s in sources])
+        return cls.open(folder), report
+
+    @classmethod
+    def in_memory(cls, sources: Iterable[str | os.PathLike[str]] = ()) -> Index:
+        """An index that lives only in this process: for tests and embedding."""
+        ix = cls(WhooshStore.in_memory())
+        paths = [Path(s) for s in sources]
+        if paths:
+            ix.update(paths)
+        return ix
+
+    @classmethod
+    def open_or_seed(cls, path: str | os.PathLike[str]) -> tuple[Index, bool]:
+        """Open ``path``, building it from the bundled seeds first when it does not exist.
+
+        Returns the index and whether it was just built.
+        """
+        folder = Path(path)
+        if WhooshStore.exists(folder):
+            return cls.open(folder), False
+        ix, _ = cls.create(folder, seed_paths())
+        return ix, True
+
+    # -- writing -------------------------------------------------------------------
+
+    def update(
+        self,
+        paths: Iterable[str | os.PathLike[str]] = (),
+        prune: bool = False,
+        wait: float = 0.0,
+        progress: builder.Progress | None = None,
+    ) -> BuildReport:
+        """Add new and changed documents from ``paths`` (default: the indexed sources)."""
+        given = [Path(p) for p in paths]
+        targets = given or [Path(s) for s in self._store.manifest.sources]
+        report = builder.update(self._store, targets, prune=prune, wait=wait, progress=progress)
+        if given:
+            known = list(self._store.manifest.sources)
+            for p in given:
+                resolved = str(p.expanduser().resolve())
+                if p.exists() and resolved not in known:
+                    known.append(resolved)
+            if known != self._store.manifest.sources:
+                self._store.save_sources(known)
+        self._store = self._reopen()
+        return report
+
+    def rebuild(
+        self, paths: Iterable[str | os.PathLike[str]] = (), progress: builder.Progress | None = None
+    ) -> BuildReport:
+        """Rebuild from scratch (default: the indexed sources) and switch atomically."""
+        folder = self._store.folder
+        targets = [Path(p) for p in paths] or [Path(s) for s in self._store.manifest.sources]
+        if folder is None:
+            self._store = WhooshStore.in_memory()
+            return builder.update(self._store, targets, progress=progress)
+        self._store.close()
+        report = builder.rebuild(folder, targets, progress=progress)
+        self._store = WhooshStore.open(folder)
+        return report
+
+    def remove(self, doc_id: str) -> bool:
+        """Delete one document with all its sections; False if it is not indexed."""
+        if not any(d.doc_id == doc_id for d in self._store.documents()):
+            return False
+        with self._store.writer() as w:
+            w.delete(doc_id)
+        self._store = self._reopen()
+        return True
+
+    def _reopen(self) -> WhooshStore:
+        if self._store.folder is None:
+            return self._store
+        self._store.close()
+        return WhooshStore.open(self._store.folder)
+
+    # -- reading -------------------------------------------------------------------
+
+    def search(
+        self,
+        query: str,
+        limit: int = 10,
+        org: str | None = None,
+        doctype: str | None = None,
+        date_from: str | None = None,
+        date_to: str | None = None,
+        facets: bool = False,
+    ) -> SearchResult:
+        """Rank sections for ``query``; filters select without changing scores."""
+        if limit < 1:
+            raise QueryError(f"limit {limit}: must be at least 1")
+        parsed = parse(query)
+        filters = Filters(
+            org=org or None,
+            doctype=doctype or None,
+            date_from=_date_bound(date_from, "--from"),
+            date_to=_date_bound(date_to, "--to"),
+        )
+        if parsed.is_empty():
+            return SearchResult(query=query, total=0, hits=[], facets={} if not facets else {})
+        raw = self._store.search(Request(parsed, filters, limit=limit, facets=facets))
+        words = query_terms(parsed)
+        hits = [
+            self._hit(rank, h.score, h.fields, make_snippet(h.fields.get("text", ""), words))
+            for rank, h in enumerate(raw.hits, 1)
+        ]
+        return SearchResult(query=query, total=raw.total, hits=hits, facets=raw.facets)
+
+    @staticmethod
+    def _hit(rank: int, score: float, f: dict[str, Any], snippet: Snippet) -> Hit:
+        return Hit(
+            rank=rank,
+            score=float(score),
+            doc_id=f["doc_id"],
+            path=f.get("path"),
+            section_id=f["section_id"],
+            section_title=f.get("section_title", ""),
+            title=f.get("title") or None,
+            org=f.get("org") or None,
+            doctype=f.get("doctype") or None,
+            date=f.get("date") or None,
+            snippet=snippet.text,
+            text=f.get("text", ""),
+            pages=tuple(f.get("pages") or ()),
+            highlights=snippet.highlights,
+        )
+
+    def section(self, section_id: str) -> Hit:
+        """One section by id (rank and score 0); ``IndexMissingError`` if unknown."""
+        f = self._store.section(section_id)
+        if f is None:
+            raise IndexMissingError(f"no section {section_id!r} in the index")
+        return self._hit(0, 0.0, f, Snippet(f.get("text", "")[:200], ()))
+
+    def sections(self, doc_id: str) -> list[Hit]:
+        """All sections of one document, in document order."""
+        return [
+            self._hit(0, 0.0, f, Snippet(f.get("text", "")[:200], ()))
+            for f in self._store.sections_of(doc_id)
+        ]
+
+    def documents(self) -> list[DocRecord]:
+        """Every indexed document with its metadata and number of sections."""
+        return self._store.documents()
+
+    def stats(self) -> Stats:
+        docs, sections = self._store.counts()
+        m = self._store.manifest
+        return Stats(
+            location=str(self._store.folder) if self._store.folder else None,
+            documents=docs,
+            sections=sections,
+            size_bytes=self._store.size_bytes(),
+            sources=list(m.sources),
+            analysis=m.analysis,
+            format=m.format,
+        )
+
+    def close(self) -> None:
+        self._store.close()
+
+    def __enter__(self) -> Index:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

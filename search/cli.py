@@ -1,0 +1,276 @@
+"""The ``rsearch`` command: argument parsing and rendering over :class:`search.Index`.
+
+Exit status: 0 done (hits found); 1 no hits; 2 usage or input error (one line on
+stderr); 3 indexing finished but some files failed (each named on stderr).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from index.errors import IndexMissingError, RsearchError
+from search import output
+from search.api import Index, SearchResult, default_index_dir
+
+EXIT_OK, EXIT_NO_HITS, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class DefaultGroup(click.Group):
+    """A group where an unknown first word means ``search``: ``rsearch "hyrstopp"``."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ("--help", "-h", "--version"):
+            args = ["search", *args]
+        return super().parse_args(ctx, args)
+
+
+def fail(message: str, code: int = EXIT_USAGE) -> None:
+    click.echo(f"rsearch: {message}", err=True)
+    sys.exit(code)
+
+
+@contextmanager
+def errors() -> Iterator[None]:
+    """Errors become one line on stderr and exit status 2, never a traceback."""
+    try:
+        yield
+    except RsearchError as exc:
+        fail(str(exc))
+    except (OSError, UnicodeError) as exc:
+        fail(f"{exc}")
+    except Exception as exc:  # a bug: still one line, details on request
+        if os.environ.get("RSEARCH_DEBUG"):
+            raise
+        fail(f"internal error: {type(exc).__name__}: {exc} (set RSEARCH_DEBUG=1 for details)")
+
+
+def index_option(f: F) -> F:
+    return click.option(
+        "--index",
+        "index_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        envvar="RSEARCH_INDEX",
+        help="Index folder [default: $RSEARCH_INDEX, else the per-user data folder].",
+    )(f)
+
+
+def open_index(index_dir: Path | None) -> Index:
+    """Open the chosen index; the default one is built from the bundled seeds at first use."""
+    if index_dir is not None:
+        return Index.open(index_dir)
+    folder = default_index_dir()
+    ix, built = Index.open_or_seed(folder)
+    if built:
+        click.echo(
+            f"rsearch: built a new index of the bundled seed documents in {folder}", err=True
+        )
+    return ix
+
+
+def use_color() -> bool:
+    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+
+
+@click.group(cls=DefaultGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="rsearch")
+def main() -> None:
+    """Search Swedish public-sector documents by section.
+
+    \b
+    rsearch "hyrstopp sjuksköterskor"      search (the default command)
+    rsearch index ~/protokoll              add new and changed files
+    rsearch docs                           list indexed documents
+
+    Queries: words (ranked by how many a section covers), "exact phrases",
+    AND / OR / NOT, -word to exclude, +word to require.
+    """
+
+
+@main.command()
+@click.argument("query", nargs=-1)
+@click.option("-n", "--limit", default=10, show_default=True, type=click.IntRange(1, 1000))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option(
+    "--batch",
+    type=click.File("r", encoding="utf-8"),
+    help="Read one query per line from FILE ('-' for stdin); print one JSON object per line.",
+)
+@click.option("--org", help='Only this organisation, e.g. "Region Skåne".')
+@click.option("--type", "doctype", help="Only this document type, e.g. protokoll.")
+@click.option("--from", "date_from", help="Only documents dated on or after (2024 or 2024-05-17).")
+@click.option("--to", "date_to", help="Only documents dated on or before (2024 or 2024-05-17).")
+@index_option
+def search(
+    query: tuple[str, ...],
+    limit: int,
+    as_json: bool,
+    batch: Any,
+    org: str | None,
+    doctype: str | None,
+    date_from: str | None,
+    date_to: str | None,
+    index_dir: Path | None,
+) -> None:
+    """Rank the sections that match QUERY (exit 1 when nothing matches)."""
+    text = " ".join(query)
+    if batch is None and not text.strip():
+        fail('give a query, e.g. rsearch "hyrstopp sjuksköterskor" (or --batch FILE)')
+    if batch is not None and text.strip():
+        fail("give either a QUERY or --batch FILE, not both")
+    with errors():
+        ix = open_index(index_dir)
+        filters = dict(org=org, doctype=doctype, date_from=date_from, date_to=date_to)
+        facets = as_json or batch is not None or any(filters.values())
+        if batch is not None:
+            any_hits = False
+            for line in batch:
+                q = line.rstrip("\n")
+                if not q.strip():
+                    continue
+                result = ix.search(q, limit=limit, facets=facets, **filters)
+                any_hits |= bool(result.hits)
+                click.echo(output.result_json(result))
+            sys.exit(EXIT_OK if any_hits else EXIT_NO_HITS)
+        result = ix.search(text, limit=limit, facets=facets, **filters)
+    emit_result(result, as_json)
+    sys.exit(EXIT_OK if result.hits else EXIT_NO_HITS)
+
+
+def emit_result(result: SearchResult, as_json: bool) -> None:
+    if as_json:
+        click.echo(output.result_json(result))
+    else:
+        click.echo(output.human_result(result, use_color()), nl=False)
+
+
+@main.command("index")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--rebuild", is_flag=True, help="Build from scratch and switch atomically.")
+@click.option("--prune", is_flag=True, help="Remove documents whose files are gone.")
+@click.option("--wait", default=0.0, type=float, help="Seconds to wait for another writer.")
+@index_option
+def index_cmd(
+    paths: tuple[Path, ...], rebuild: bool, prune: bool, wait: float, index_dir: Path | None
+) -> None:
+    """Index files and folders (.txt, .md, .jsonl, .jsonl.gz).
+
+    Without PATHs, re-scan the sources the index was built from (the bundled seeds for
+    a new index). Only new and changed documents are analysed.
+    """
+    folder = index_dir or default_index_dir()
+    with errors():
+        from index.store import WhooshStore
+
+        if rebuild or not WhooshStore.exists(folder):
+            from search.api import seed_paths
+
+            targets = list(paths)
+            if not targets:
+                targets = (
+                    [Path(s) for s in Index.open(folder).stats().sources]
+                    if WhooshStore.exists(folder)
+                    else seed_paths()
+                )
+            ix, report = Index.create(folder, targets)
+        else:
+            ix = Index.open(folder)
+            report = ix.update(list(paths), prune=prune, wait=wait)
+    for path, reason in report.failed:
+        click.echo(f"rsearch: {path}: {reason}", err=True)
+    for warning in report.warnings:
+        click.echo(f"rsearch: {warning}", err=True)
+    click.echo(f"{report.summary()} ({folder})", err=True)
+    sys.exit(EXIT_PARTIAL if report.failed else EXIT_OK)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True)
+@index_option
+def stats(as_json: bool, index_dir: Path | None) -> None:
+    """Show the index location, size and sources."""
+    with errors():
+        s = open_index(index_dir).stats()
+    click.echo(output.to_json(output.stats_dict(s)) if as_json else output.human_stats(s))
+
+
+@main.command()
+@click.argument("section_id")
+@click.option("--json", "as_json", is_flag=True)
+@index_option
+def show(section_id: str, as_json: bool, index_dir: Path | None) -> None:
+    """Print one section in full (ids look like 004_b8ebff7d4bb7d37c.txt#item1)."""
+    with errors():
+        hit = open_index(index_dir).section(section_id)
+    if as_json:
+        d = hit.to_dict()
+        for k in ("rank", "score", "snippet", "highlights"):
+            d.pop(k, None)
+        click.echo(output.to_json(d))
+        return
+    meta = " · ".join(p for p in (hit.org, hit.doctype, hit.date) if p)
+    click.echo(f"{hit.title or hit.doc_id} — {hit.section_title}\n{meta}\n\n{hit.text}")
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True)
+@index_option
+def docs(as_json: bool, index_dir: Path | None) -> None:
+    """List indexed documents with their metadata and number of sections."""
+    with errors():
+        records = open_index(index_dir).documents()
+    if as_json:
+        click.echo(output.to_json([output.doc_dict(d) for d in records]))
+    else:
+        click.echo(output.human_docs(records))
+
+
+@main.command()
+@click.argument("doc_id")
+@index_option
+def remove(doc_id: str, index_dir: Path | None) -> None:
+    """Delete one document and all its sections."""
+    with errors():
+        if index_dir is None:
+            index_dir = default_index_dir()
+        if not Index.open(index_dir).remove(doc_id):
+            raise IndexMissingError(f"no document {doc_id!r} in the index (see `rsearch docs`)")
+    click.echo(f"removed {doc_id}", err=True)
+
+
+@main.command()
+@click.argument("text", nargs=-1, required=True)
+@click.option("--json", "as_json", is_flag=True)
+def analyze(text: tuple[str, ...], as_json: bool) -> None:
+    """Show how TEXT is analysed: tokens, index terms and compound parts."""
+    from index.analysis import SWEDISH_STOPWORDS, analyze_word, tokenize
+
+    rows: list[dict[str, Any]] = []
+    for tok in tokenize(" ".join(text)):
+        word = tok.text.lower()
+        if word in SWEDISH_STOPWORDS:
+            rows.append({"token": tok.text, "stopword": True})
+            continue
+        t = analyze_word(word)
+        rows.append({"token": tok.text, "term": t.stem, "parts": list(t.parts)})
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False))
+        return
+    for r in rows:
+        if r.get("stopword"):
+            click.echo(f"{r['token']:<24} (stopword)")
+        else:
+            parts = " + ".join(r["parts"]) if r["parts"] else ""
+            click.echo(f"{r['token']:<24} {r['term']:<20} {parts}")
+
+
+if __name__ == "__main__":
+    main()

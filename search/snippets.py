@@ -1,0 +1,104 @@
+"""Pick and mark the part of a section that best shows why it matched.
+
+A word of the text matches when it analyses to a term of the query (its stem, a
+compound part, or its folded form), so "sjuksköterskor" in the query lights up
+"sjuksköterskan" in the text. The snippet is the window of about ``width`` characters
+covering the most distinct query terms, cut at word boundaries.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from index.analysis import SWEDISH_STOPWORDS, analyze_word, fold, normalize, tokenize
+
+SNIPPET_CHARS = 200
+
+
+@dataclass(frozen=True)
+class Snippet:
+    """Snippet text and the ``(start, end)`` spans of matched words within it."""
+
+    text: str
+    highlights: tuple[tuple[int, int], ...]
+
+
+def query_term_set(words: list[str]) -> set[str]:
+    """The terms that count as a match: stems, parts and folded stems of the query words."""
+    terms: set[str] = set()
+    for w in words:
+        t = analyze_word(w)
+        terms.add(t.stem)
+        terms.add(fold(t.stem))
+        terms.update(t.parts)
+    return terms
+
+
+def _matches(word: str, terms: set[str]) -> int:
+    """2 for a whole-word match, 1 for a compound-part match, 0 otherwise."""
+    lw = word.lower()
+    if lw in SWEDISH_STOPWORDS:
+        return 0
+    t = analyze_word(lw)
+    if t.stem in terms or fold(t.stem) in terms:
+        return 2
+    return 1 if any(p in terms for p in t.parts) else 0
+
+
+def make_snippet(text: str, words: list[str], width: int = SNIPPET_CHARS) -> Snippet:
+    """The best window of ``text`` for the query ``words``, with matches marked."""
+    text = re.sub(r"\s+", " ", normalize(text)).strip()
+    terms = query_term_set(words)
+    toks = tokenize(text)
+    hits = [(t, _matches(t.text, terms)) for t in toks]
+    hits = [(t, m) for t, m in hits if m]
+    if not hits:
+        return Snippet(_cut(text, 0, width)[0], ())
+    best_start, best_score = hits[0][0].start, -1.0
+    for i, (tok, _) in enumerate(hits):
+        window_end = tok.start + width
+        inside = [(t, m) for t, m in hits[i:] if t.end <= window_end]
+        distinct = {analyze_word(t.text.lower()).stem for t, _ in inside}
+        score = len(distinct) * 10 + sum(m for _, m in inside)
+        if score > best_score:
+            best_start, best_score = tok.start, score
+    # Start a little before the first match so it is read in context.
+    start = max(0, best_start - width // 4)
+    snippet, offset = _cut(text, start, width)
+    spans = tuple(
+        (t.start - offset, t.end - offset)
+        for t, _ in hits
+        if t.start >= offset and t.end <= offset + len(snippet)
+    )
+    prefix = "…" if offset > 0 else ""
+    suffix = "…" if offset + len(snippet) < len(text) else ""
+    shift = len(prefix)
+    return Snippet(
+        prefix + snippet + suffix,
+        tuple((a + shift, b + shift) for a, b in spans),
+    )
+
+
+def _cut(text: str, start: int, width: int) -> tuple[str, int]:
+    """``text[start:start+width]`` widened or narrowed to whole words."""
+    if start > 0:
+        space = text.rfind(" ", 0, start)
+        start = space + 1 if space >= 0 and start - space < 30 else start
+    end = min(len(text), start + width)
+    if end < len(text):
+        space = text.rfind(" ", start, end)
+        end = space if space > start else end
+    return text[start:end], start
+
+
+def mark(snippet: Snippet, before: str, after: str) -> str:
+    """The snippet with each highlighted span wrapped in ``before``/``after``."""
+    out: list[str] = []
+    pos = 0
+    for a, b in snippet.highlights:
+        out.append(snippet.text[pos:a])
+        out.append(before + snippet.text[a:b] + after)
+        pos = b
+    out.append(snippet.text[pos:])
+    return "".join(out)

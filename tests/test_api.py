@@ -1,0 +1,94 @@
+from pathlib import Path
+
+import pytest
+
+from search import Index, IndexMissingError, QueryError
+from tests.conftest import SEEDS
+
+
+def test_hyrstopp_first_hit_is_skane_notes(seed_index: Index) -> None:
+    result = seed_index.search("hyrstopp sjuksköterskor", limit=5)
+    first = result.hits[0]
+    assert first.path == "004_b8ebff7d4bb7d37c.txt"
+    assert "hyrstopp för sjuksköterskor" in first.text.lower()
+    assert first.org == "Region Skåne" and first.date == "2024-01-15"
+    assert any(first.snippet[a:b].lower() == "hyrstopp" for a, b in first.highlights)
+    assert [h.rank for h in result.hits] == list(range(1, len(result.hits) + 1))
+    assert result.total >= len(result.hits)
+
+
+def test_limit_and_scores_descend(seed_index: Index) -> None:
+    hits = seed_index.search("region budget", limit=4).hits
+    assert len(hits) == 4
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+
+
+def test_phrase_and_exclusion(seed_index: Index) -> None:
+    hits = seed_index.search('"förnya recept"', limit=20).hits
+    assert hits and all("förnya recept" in h.text.lower() for h in hits)
+    assert not any(
+        "004" in (h.path or "")
+        for h in seed_index.search("sjuksköterskor -hyrstopp", limit=50).hits
+        if "hyrstopp" in h.text.lower()
+    )
+
+
+def test_and_requires_all(seed_index: Index) -> None:
+    for h in seed_index.search("karies AND tänder", limit=20).hits:
+        assert "karies" in h.text.lower()
+
+
+def test_no_hits_and_bad_arguments(seed_index: Index) -> None:
+    assert seed_index.search("xyzzyqwerty").hits == []
+    with pytest.raises(QueryError):
+        seed_index.search("vård", limit=0)
+    with pytest.raises(QueryError):
+        seed_index.search("vård", date_from="igår")
+
+
+def test_filters_and_facets(seed_index: Index) -> None:
+    r = seed_index.search("sjuksköterskor", limit=50, org="Region Skåne", facets=True)
+    assert r.hits and all(h.org == "Region Skåne" for h in r.hits)
+    assert sum(r.facets["org"].values()) == r.total
+    r2 = seed_index.search("region", limit=100, date_from="2025", facets=True)
+    assert r2.hits and all(h.date and h.date >= "2025" for h in r2.hits)
+
+
+def test_show_section_and_documents(seed_index: Index) -> None:
+    docs = seed_index.documents()
+    assert len(docs) == 5
+    hit = seed_index.section("001_b7a6846f7dc914a0.txt#p12")
+    assert hit.section_title == "Godkännande av föredragningslistan"
+    with pytest.raises(IndexMissingError):
+        seed_index.section("nope#x")
+
+
+def test_on_disk_update_add_change_prune(tmp_path: Path) -> None:
+    src = tmp_path / "docs"
+    src.mkdir()
+    (src / "a.txt").write_text("Protokoll om vattenledningar i kommunen.\n", encoding="utf-8")
+    ix, report = Index.create(tmp_path / "ix", [src])
+    assert report.added == 1
+    (src / "b.txt").write_text("Beslut om cykelvägar och gatubelysning.\n", encoding="utf-8")
+    (src / "a.txt").write_text("Protokoll om avloppsrening i kommunen.\n", encoding="utf-8")
+    r = ix.update()
+    assert (r.added, r.updated) == (1, 1)
+    assert ix.search("cykelvägar").hits
+    assert not ix.search("vattenledningar").hits
+    assert ix.update().unchanged == 2
+    (src / "b.txt").unlink()
+    r = ix.update(prune=True)
+    assert r.removed == 1 and not ix.search("cykelvägar").hits
+    assert len(Index.open(tmp_path / "ix").documents()) == 1
+
+
+def test_remove_document(tmp_path: Path) -> None:
+    ix, _ = Index.create(tmp_path / "ix", [SEEDS])
+    assert ix.remove("004_b8ebff7d4bb7d37c.txt")
+    assert all(h.doc_id != "004_b8ebff7d4bb7d37c.txt" for h in ix.search("hyrstopp").hits)
+    assert not ix.remove("004_b8ebff7d4bb7d37c.txt")
+
+
+def test_open_missing_index(tmp_path: Path) -> None:
+    with pytest.raises(IndexMissingError):
+        Index.open(tmp_path / "none")

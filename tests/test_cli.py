@@ -1,0 +1,156 @@
+"""The CLI through click's CliRunner (JSON parsed, not prose compared) and once installed."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from search.cli import main
+
+HIT_KEYS = {
+    "rank",
+    "score",
+    "doc_id",
+    "path",
+    "section_id",
+    "section_title",
+    "title",
+    "org",
+    "doctype",
+    "date",
+    "snippet",
+    "text",
+}
+
+
+def run(*args: str, input: str | None = None) -> tuple[int, str, str]:
+    r = CliRunner().invoke(main, list(args), input=input)
+    return r.exit_code, r.stdout, r.stderr
+
+
+def test_default_command_is_search(seed_index_dir: Path) -> None:
+    code, out, _ = run("hyrstopp sjuksköterskor", "--index", str(seed_index_dir))
+    assert code == 0
+    assert out.splitlines()[2].startswith("1. Mötesanteckningar")
+    assert "\033[" not in out  # no colour when not a terminal
+
+
+def test_json_schema(seed_index_dir: Path) -> None:
+    code, out, _ = run(
+        "search", "--json", "-n", "3", "hyrstopp sjuksköterskor", "--index", str(seed_index_dir)
+    )
+    data = json.loads(out)
+    assert code == 0
+    assert set(data) >= {"query", "total", "hits"}
+    assert data["query"] == "hyrstopp sjuksköterskor"
+    assert 1 <= len(data["hits"]) <= 3 <= data["total"] or len(data["hits"]) == data["total"]
+    for hit in data["hits"]:
+        assert set(hit) >= HIT_KEYS
+    first = data["hits"][0]
+    assert first["path"] == "004_b8ebff7d4bb7d37c.txt"
+    assert first["section_id"].startswith("004_b8ebff7d4bb7d37c.txt#")
+    assert first["date"] == "2024-01-15"
+
+
+def test_json_when_nothing_matches(seed_index_dir: Path) -> None:
+    code, out, _ = run("search", "--json", "qqxxzz", "--index", str(seed_index_dir))
+    assert code == 1
+    data = json.loads(out)
+    assert data["total"] == 0 and data["hits"] == []
+
+
+def test_batch_one_line_per_query_in_order(seed_index_dir: Path, tmp_path: Path) -> None:
+    queries = ["karies", "qqxxzz", "klimatbokslut"]
+    code, out, _ = run(
+        "search", "--batch", "-", "--index", str(seed_index_dir), input="\n".join(queries) + "\n"
+    )
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert code == 0
+    assert [d["query"] for d in lines] == queries
+    assert lines[1]["hits"] == [] and lines[0]["hits"] and lines[2]["hits"]
+
+
+def test_filters_from_cli(seed_index_dir: Path) -> None:
+    code, out, _ = run(
+        "search", "--json", "--org", "Region Skåne", "hyrstopp", "--index", str(seed_index_dir)
+    )
+    data = json.loads(out)
+    assert code == 0 and all(h["org"] == "Region Skåne" for h in data["hits"])
+    assert sum(data["facets"]["org"].values()) == data["total"]
+
+
+def test_usage_errors_are_one_line(seed_index_dir: Path, tmp_path: Path) -> None:
+    code, _, err = run("search", "--index", str(seed_index_dir))
+    assert code == 2 and err.count("\n") == 1
+    code, _, err = run("vård", "--index", str(tmp_path / "missing"))
+    assert code == 2 and "no rsearch index" in err and "Traceback" not in err
+    code, _, err = run("vård", "--from", "igår", "--index", str(seed_index_dir))
+    assert code == 2 and "--from" in err
+
+
+def test_show_docs_stats(seed_index_dir: Path) -> None:
+    code, out, _ = run(
+        "show", "--json", "001_b7a6846f7dc914a0.txt#p13", "--index", str(seed_index_dir)
+    )
+    assert code == 0 and json.loads(out)["section_title"].startswith("Planeringsprocessen")
+    code, out, _ = run("docs", "--json", "--index", str(seed_index_dir))
+    docs = json.loads(out)
+    assert {d["path"] for d in docs} == {
+        p.name for p in (Path(__file__).parent.parent / "seeds").glob("*.txt")
+    }
+    code, out, _ = run("stats", "--json", "--index", str(seed_index_dir))
+    assert json.loads(out)["documents"] == 5
+
+
+def test_index_command_add_and_report_failures(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "ok.txt").write_text("Beslut om snöröjning i kommunen.", encoding="utf-8")
+    (src / "empty.txt").write_text("", encoding="utf-8")
+    ix = tmp_path / "ix"
+    code, _, err = run("index", str(src), "--index", str(ix))
+    assert code == 3
+    assert "empty.txt" in err and "1 added" in err
+    code, out, _ = run("snöröjning", "--json", "--index", str(ix))
+    assert code == 0 and json.loads(out)["hits"][0]["path"] == "ok.txt"
+
+
+def test_default_index_is_built_from_seeds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    monkeypatch.delenv("RSEARCH_INDEX", raising=False)
+    code, out, err = run("--json", "klimatbokslut")
+    assert code == 0 and "bundled seed" in err
+    assert json.loads(out)["hits"][0]["path"] == "003_04b3993313128445.txt"
+    code, _, err = run("--json", "klimatbokslut")
+    assert code == 0 and "bundled seed" not in err
+
+
+def test_analyze() -> None:
+    code, out, _ = run("analyze", "--json", "Sjuksköterskor och ALF-avtal")
+    rows = json.loads(out)
+    assert rows[0]["term"] == "sjukskötersk" and rows[1]["stopword"]
+
+
+RSEARCH = Path(sys.executable).with_name("rsearch")
+
+
+@pytest.mark.skipif(not RSEARCH.exists(), reason="rsearch is not installed in this environment")
+def test_installed_command(tmp_path: Path) -> None:
+    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path), "NO_COLOR": "1"}
+    env.pop("RSEARCH_INDEX", None)
+    p = subprocess.run(
+        [str(RSEARCH), "search", "--json", "hyrstopp sjuksköterskor"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert p.returncode == 0, p.stderr
+    assert json.loads(p.stdout)["hits"][0]["path"] == "004_b8ebff7d4bb7d37c.txt"

@@ -3,7 +3,8 @@
 >>> from search import Index
 """
 
-from index.builder import BuildReport
+from typing import TYPE_CHECKING, Any
+
 from index.errors import (
     IndexLockedError,
     IndexMissingError,
@@ -14,6 +15,20 @@ from index.errors import (
 )
 from index.models import DocRecord
 from search.api import Hit, Index, SearchResult, Stats, default_index_dir
+
+if TYPE_CHECKING:
+    from index.builder import BuildReport
+
+
+def __getattr__(name: str) -> Any:
+    # The builder (readers, metadata, gazetteer) loads only when asked for: a search
+    # never needs it, and the CLI starts faster without it.
+    if name == "BuildReport":
+        from index.builder import BuildReport
+
+        return BuildReport
+    raise AttributeError(name)
+
 
 __all__ = [
     "BuildReport",

@@ -19,16 +19,17 @@ import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from index import builder
-from index.builder import BuildReport
 from index.errors import IndexMissingError, QueryError
 from index.models import DocRecord
 from index.queries import Filters, Request
 from index.store import WhooshStore
 from search.query import parse, query_terms
 from search.snippets import Snippet, make_snippet
+
+if TYPE_CHECKING:
+    from index.builder import BuildReport, Progress
 
 
 @dataclass(frozen=True)
@@ -144,6 +145,8 @@ class Index:
         cls, path: str | os.PathLike[str], sources: Iterable[str | os.PathLike[str]]
     ) -> tuple[Index, BuildReport]:
         """Build a new index at ``path`` from files and folders (replacing any old one)."""
+        from index import builder
+
         folder = Path(path)
         report = builder.rebuild(folder, [Path(s) for s in sources])
         return cls.open(folder), report
@@ -176,9 +179,11 @@ class Index:
         paths: Iterable[str | os.PathLike[str]] = (),
         prune: bool = False,
         wait: float = 0.0,
-        progress: builder.Progress | None = None,
+        progress: Progress | None = None,
     ) -> BuildReport:
         """Add new and changed documents from ``paths`` (default: the indexed sources)."""
+        from index import builder
+
         given = [Path(p) for p in paths]
         targets = given or [Path(s) for s in self._store.manifest.sources]
         report = builder.update(self._store, targets, prune=prune, wait=wait, progress=progress)
@@ -194,9 +199,11 @@ class Index:
         return report
 
     def rebuild(
-        self, paths: Iterable[str | os.PathLike[str]] = (), progress: builder.Progress | None = None
+        self, paths: Iterable[str | os.PathLike[str]] = (), progress: Progress | None = None
     ) -> BuildReport:
         """Rebuild from scratch (default: the indexed sources) and switch atomically."""
+        from index import builder
+
         folder = self._store.folder
         targets = [Path(p) for p in paths] or [Path(s) for s in self._store.manifest.sources]
         if folder is None:

@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-import snowballstemmer
 from whoosh.analysis import (
     Filter,
     LowercaseFilter,
@@ -34,7 +33,7 @@ from whoosh.lang.stopwords import stoplists
 
 from index import lexicon
 
-ANALYSIS_VERSION = "sv-4"
+ANALYSIS_VERSION = "sv-8"
 
 # Snowball's Swedish stop list (as shipped by Whoosh, from PostgreSQL's copy).
 SWEDISH_STOPWORDS: frozenset[str] = frozenset(stoplists["sv"])
@@ -50,8 +49,6 @@ TOKEN_RE = re.compile(
 )
 _HYPHEN_SPLIT = re.compile(f"[{_HYPHENS}]")
 
-_snowball = snowballstemmer.stemmer("swedish")
-
 
 @dataclass(frozen=True)
 class Tok:
@@ -62,9 +59,16 @@ class Tok:
     end: int
 
 
+# PDF extraction glues a footer to the next heading: "Region Kalmar länBUP tillgänglighet".
+# A lower-case run of three or more letters followed by a capital that starts an acronym
+# or a new word is two words ("SoL" and "iPhone" stay whole).
+_GLUED = re.compile(r"(?<=[a-zåäöé]{3})(?=[A-ZÅÄÖ](?:[A-ZÅÄÖ]|[a-zåäö]+\b))")
+
+
 def normalize(text: str) -> str:
-    """NFC-normalise and remove soft hyphens, so "sjuk\\u00adsköterska" is one word."""
-    return unicodedata.normalize("NFC", text).replace("\u00ad", "")
+    """NFC-normalise, drop soft hyphens and part words glued by PDF extraction."""
+    text = unicodedata.normalize("NFC", text).replace("\u00ad", "")
+    return _GLUED.sub(" ", text)
 
 
 def tokenize(text: str) -> list[Tok]:
@@ -78,18 +82,73 @@ def fold(term: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+@lru_cache(maxsize=1)
+def _snowball() -> Any:
+    # Imported on first use: the query side rarely needs it (see ``store.TermCache``).
+    from snowballstemmer.swedish_stemmer import SwedishStemmer
+
+    return SwedishStemmer()
+
+
+def snowball(word: str) -> str:
+    """Plain Snowball Swedish (the baseline every other engine ships)."""
+    return str(_snowball().stemWord(word))
+
+
+# Derivational endings, longest first: "vaccinering", "vaccination" and "vaccin" share
+# the loose key "vaccin"; "ordinera" and "ordination" share "ordin".
+_DERIVATIONS = (
+    "iseringar", "isering", "eringar", "ationer", "ering", "ation", "itet", "ism",
+    "era", "else", "het", "ning", "ing", "lig", "isk", "ande", "ende",
+)  # fmt: skip
+_MIN_ROOT = 4
+
+
 @lru_cache(maxsize=200_000)
+def loose(word: str) -> str:
+    """The key of the loose field: the word folded, Snowball-stemmed, derivation cut off.
+
+    Searched at low weight, it lets "vaccinering" find "vaccination" and "sjukskoterskor"
+    (typed without å/ä/ö) find "sjuksköterskor"; exact terms still rank first. It does
+    not use the lexicon, which would read a word without its å/ä/ö as another word.
+    """
+    term = snowball(fold(word))
+    for ending in _DERIVATIONS:
+        if term.endswith(ending) and len(term) - len(ending) >= _MIN_ROOT:
+            term = term[: -len(ending)]
+            break
+    return fold(term)
+
+
+@lru_cache(maxsize=500_000)
 def stem(word: str) -> str:
     """Reduce a lower-cased word to its index term.
 
-    A lemma lexicon first (it knows definite forms such as "sjuksköterskan" and leaves
-    names such as "Kalmar" alone), then Snowball Swedish for everything the lexicon
-    does not know. Words of digits are kept as they are.
+    1. A lemma lexicon first: it knows definite forms Snowball leaves alone
+       ("sjuksköterskan" -> "sjuksköterska"); an unknown compound takes the lemma of its
+       last member ("hyrstoppet" -> "hyrstopp").
+    2. Proper nouns stay whole ("Kalmar" -> "kalmar", not "kalm") and so do agent nouns
+       in -are ("läkare", not "läk" like the verb "läka").
+    3. Snowball Swedish on the result, so forms the lexicon lacks still meet theirs.
+    Words of digits are kept as they are.
     """
     if not word or word[0].isdigit():
         return word
-    lemma = lexicon.lemma(word)
-    return _snowball.stemWord(lemma if lemma else word)
+    base = lexicon.lemma(word)
+    if base is None:
+        members = lexicon.split_compound(word)
+        if members:
+            last = members[-1].surface
+            last_base = lexicon.lemma(last)
+            if last_base and not last_base[0].isupper():
+                base = word[: len(word) - len(last)] + last_base
+    if base is None:
+        return snowball(word)
+    if base[0].isupper():
+        return base.lower()
+    if base.endswith("are"):
+        return base
+    return snowball(base)
 
 
 @dataclass(frozen=True)
@@ -97,16 +156,41 @@ class WordTerms:
     """The index terms of one word: its own stem and the stems of its parts.
 
     ``parts`` are the stems of hyphen-separated pieces or compound members, in order;
-    empty when the word is not a compound.
+    empty when the word is not a compound. ``loose`` is its key in the loose field.
     """
 
     stem: str
     parts: tuple[str, ...] = ()
+    loose: str = ""
 
 
-@lru_cache(maxsize=200_000)
+# Words analysed since the last ``drain_seen()``: the builder stores them beside the
+# index (``termcache``) so queries need not load the lexicon for known words.
+_SEEN: dict[str, WordTerms] = {}
+
+
+def drain_seen() -> dict[str, WordTerms]:
+    """Return and forget the words analysed since the last call."""
+    global _SEEN
+    seen, _SEEN = _SEEN, {}
+    return seen
+
+
 def analyze_word(word: str) -> WordTerms:
     """Return the terms for one lower-cased, non-stopword token."""
+    terms = _analyze_word(word)
+    if word not in _SEEN:
+        _SEEN[word] = terms
+    return terms
+
+
+@lru_cache(maxsize=500_000)
+def _analyze_word(word: str) -> WordTerms:
+    terms = _terms(word)
+    return WordTerms(terms.stem, terms.parts, loose(word) if word[:1].isalpha() else word)
+
+
+def _terms(word: str) -> WordTerms:
     if word.endswith(tuple(_HYPHENS)):
         # Ellipsis head ("hälso-"): index the bare first element.
         head = word.rstrip(_HYPHENS)
@@ -121,21 +205,27 @@ def analyze_word(word: str) -> WordTerms:
         return WordTerms(word)
     members = lexicon.split_compound(word)
     if members:
-        return WordTerms(stem(word), tuple(stem(m) for m in members))
+        # Head members by their dictionary form ("arbets" -> arbete), the last as written.
+        parts = tuple(stem(m.base) for m in members[:-1]) + (stem(members[-1].surface),)
+        return WordTerms(stem(word), parts)
     return WordTerms(stem(word))
 
 
 def ellipsis_completion(head: str, following: str) -> str | None:
-    """Complete "hälso-" from the compound after it: ("hälso", "sjukvårdsnämnden") -> "hälsovård".
+    """Complete an ellipsis head from the compound after it.
 
-    The ellipsis shares the following compound's tail: "hälso- och sjukvård" means
-    "hälsovård och sjukvård". The completed word is the head plus the following word's
-    second member, when the lexicon can split that word.
+    "hälso- och sjukvård" means "hälsovård och sjukvård": the head takes everything after
+    the following compound's first member, so ("hälso", "sjukvårdsnämnden") gives
+    "hälsovårdsnämnden", whose parts in turn include "hälsovård".
     """
-    split = lexicon.split_compound(following)
-    if not split or len(split) < 2:
+    members = lexicon.split_compound(following)
+    if not members:
         return None
-    return head + split[1]
+    first = members[0].surface
+    inner = lexicon.split_compound(first) or lexicon.split_compound(members[0].base)
+    if inner:
+        first = inner[0].surface  # "sjukvårdsnämnden": the first member is "sjuk"
+    return head + following[len(first) :]
 
 
 class SwedishTokenizer(Tokenizer):
@@ -230,8 +320,8 @@ class SwedishStemFilter(Filter):
                     yield _copy(t, part)
 
 
-class FoldFilter(Filter):
-    """Fold å/ä/ö to a/a/o for the secondary, accent-insensitive field."""
+class LooseFilter(Filter):
+    """Map each term to its loose key (no derivational ending, å/ä/ö folded)."""
 
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self)
@@ -241,7 +331,7 @@ class FoldFilter(Filter):
 
     def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:  # type: ignore[override]
         for t in tokens:
-            t.text = fold(t.text)
+            t.text = analyze_word(t.text).loose
             yield t
 
 
@@ -255,9 +345,14 @@ def swedish_analyzer() -> Any:
     )
 
 
-def folded_analyzer() -> Any:
-    """The main chain with å/ä/ö folded: a lower-weight field for queries typed without them."""
-    return swedish_analyzer() | FoldFilter()
+def loose_analyzer() -> Any:
+    """Words mapped to loose keys: a low-weight field for near misses."""
+    return (
+        SwedishTokenizer()
+        | LowercaseFilter()
+        | StopFilter(stoplist=SWEDISH_STOPWORDS, minsize=1)
+        | LooseFilter()
+    )
 
 
 def exact_analyzer() -> Any:

@@ -55,7 +55,7 @@ class Prepared:
 def prepare(doc: Document, content_hash: str = "", mtime: float = 0.0, size: int = 0) -> Prepared:
     """Split a document into sections and extract its metadata."""
     structure, _ = find_cuts(doc)
-    meta = metadata.extract(doc.text, structure, doc.given)
+    meta = metadata.extract(doc.text, structure, doc.given, guess_title=doc.fmt != "record")
     sections = split_sections(doc, meta.title)
     record = DocRecord(
         doc_id=doc.doc_id,

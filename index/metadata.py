@@ -169,10 +169,16 @@ def find_title(text: str) -> str | None:
     return None
 
 
-def extract(text: str, structure: str, given: dict[str, str] | None = None) -> Metadata:
-    """All metadata of a document; ``given`` values (source or sidecar) win."""
+def extract(
+    text: str, structure: str, given: dict[str, str] | None = None, guess_title: bool = True
+) -> Metadata:
+    """All metadata of a document; ``given`` values (source or sidecar) win.
+
+    Records (JSON Lines) say their own title or have none: their first sentence is not
+    a title (``guess_title=False``).
+    """
     given = given or {}
-    title = given.get("title") or find_title(text)
+    title = given.get("title") or (find_title(text) if guess_title else None)
     return Metadata(
         title=title,
         org=given.get("org") or find_org(text),

@@ -48,6 +48,8 @@ class Section:
     text: str
     position: int
     pages: tuple[int, ...] = ()
+    # The part of the document the section belongs to (a deck's divider slide), if any.
+    context: str = ""
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 
-from index.analysis import exact_analyzer, folded_analyzer, swedish_analyzer
+from index.analysis import exact_analyzer, loose_analyzer, swedish_analyzer
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 KIND_SECTION = "section"
 KIND_DOC = "doc"
@@ -24,7 +24,7 @@ FIELD_WEIGHTS: dict[str, float] = {
     "body": 1.0,
     "title": 0.6,
 }
-FOLDED_WEIGHT = 0.3
+LOOSE_WEIGHT = 0.3
 
 
 def build_schema() -> Schema:
@@ -37,11 +37,14 @@ def build_schema() -> Schema:
         anchor=STORED(),
         path=STORED(),
         source=ID(stored=True),
-        title=TEXT(analyzer=sv, stored=True),
-        section_title=TEXT(analyzer=sv, stored=True),
+        title=TEXT(analyzer=sv),  # document title + section context, for ranking
+        doc_title=STORED(),
+        context=STORED(),
+        section_title=TEXT(analyzer=sv),
+        heading=STORED(),  # the section title as displayed
         body=TEXT(analyzer=sv),
         text=STORED(),  # the section as displayed (body plus its heading line)
-        folded=TEXT(analyzer=folded_analyzer(), phrase=False),
+        loose=TEXT(analyzer=loose_analyzer(), phrase=False),
         exact=TEXT(analyzer=exact_analyzer(), phrase=False, spelling=True),
         org=ID(stored=True, sortable=True),
         doctype=ID(stored=True, sortable=True),

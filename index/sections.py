@@ -83,6 +83,11 @@ def _shorten(title: str) -> str:
     return title[: MAX_TITLE_CHARS - 1].rsplit(" ", 1)[0] + "…"
 
 
+def looks_like_heading(line: str) -> bool:
+    """Short, few words, no sentence punctuation at the end: a heading, not prose."""
+    return 0 < len(line) <= 80 and len(line.split()) <= 10 and not line.endswith((".", ",", ";"))
+
+
 def page_starts(text: str) -> list[int]:
     """Page starts visible in a PDF text extraction: lines opening with whitespace.
 
@@ -238,6 +243,7 @@ def split_sections(doc: Document, doc_title: str | None = None) -> list[Section]
     page_offsets = list(doc.page_starts) or page_starts(text)
     sections: list[Section] = []
     seen: dict[str, int] = {}
+    context = ""
     for i, cut in enumerate(cuts):
         end = cuts[i + 1].start if i + 1 < len(cuts) else len(text)
         body = display_text(clean_text(text[cut.start : end]))
@@ -249,8 +255,15 @@ def split_sections(doc: Document, doc_title: str | None = None) -> list[Section]
             anchor = f"{anchor}-{seen[anchor]}"
         else:
             seen[anchor] = 1
-        title = cut.title or (heading_after(body) if structure == "windows" else None)
+        title = cut.title
+        if title is None and structure == "windows":
+            first = heading_after(body)
+            title = first if looks_like_heading(first) else None
         title = title or doc_title or doc.doc_id
+        if structure == "pages" and _is_divider(body, title):
+            # A slide that only names a part of the deck ("BUP tillgänglighet april 2025")
+            # is the context of the slides after it.
+            context = title
         for j, chunk in enumerate(_bounded(body)):
             sections.append(
                 Section(
@@ -261,9 +274,18 @@ def split_sections(doc: Document, doc_title: str | None = None) -> list[Section]
                     text=chunk,
                     position=len(sections),
                     pages=_pages_of(cut.start, end, page_offsets),
+                    context=context if context != title else "",
                 )
             )
     return sections
+
+
+def _is_divider(body: str, title: str) -> bool:
+    """A slide with nothing but a short heading (and perhaps a name or a date)."""
+    rest = body.strip()
+    if rest.startswith(title):
+        rest = rest[len(title) :]
+    return len(rest.strip()) < 40 and len(title) <= 80
 
 
 def _bounded(body: str) -> list[str]:

@@ -19,7 +19,7 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,15 +30,20 @@ from whoosh import scoring, sorting
 from whoosh.filedb.filestore import RamStorage
 
 from index import analysis, schema
+from index.analysis import WordTerms
 from index.errors import IndexLockedError, IndexMissingError, IndexVersionError
 from index.models import DocRecord, Metadata, Section
 from index.queries import Bool, Clause, Filters, Phrase, Request, Word
+from index.termcache import TermCache
 
 MANIFEST = "rsearch.json"
 _PARTS_WEIGHT = 0.5
 _NEAR_SLOP = 3
-_NEAR_WEIGHT = 1.0
+_NEAR_WEIGHT = 2.0
 _CANDIDATES = 200
+_COVERAGE_POWER = 2.0
+_BM25_B = 0.75
+_BM25_K1 = 1.2
 
 
 @dataclass(frozen=True)
@@ -95,12 +100,26 @@ class Manifest:
         os.replace(tmp, folder / MANIFEST)
 
 
-def _compile_word(word: str) -> wq.Query:
-    terms = analysis.analyze_word(word)
-    main = wq.Or([wq.Term(f, terms.stem, boost=w) for f, w in schema.FIELD_WEIGHTS.items()])
+Terms = Mapping[str, WordTerms]
+
+
+def clause_words(clause: Clause) -> list[str]:
+    """Every word of a clause, negated ones included (they are compiled too)."""
+    if isinstance(clause, Word):
+        return [clause.text]
+    if isinstance(clause, Phrase):
+        return list(clause.words)
+    return [w for c in (*clause.must, *clause.should, *clause.must_not) for w in clause_words(c)]
+
+
+def _compile_word(word: str, terms: Terms) -> wq.Query:
+    t = terms[word]
+    main = wq.Or([wq.Term(f, t.stem, boost=w) for f, w in schema.FIELD_WEIGHTS.items()])
     alternatives: list[wq.Query] = [main]
-    parts = [p for p in terms.parts if p != terms.stem]
+    parts = [p for p in t.parts if p != t.stem]
     if len(parts) > 1:
+        # The parts of a compound anywhere in the section: found, but below the whole
+        # word ("stopp för inhyrda" still finds "hyrstopp").
         alternatives.append(
             wq.Or(
                 [
@@ -109,39 +128,36 @@ def _compile_word(word: str) -> wq.Query:
                 ]
             )
         )
-    alternatives.append(wq.Term("folded", analysis.fold(terms.stem), boost=schema.FOLDED_WEIGHT))
-    return wq.DisjunctionMax(alternatives, tiebreak=0.0)
+    alternatives.append(wq.Term("loose", t.loose, boost=schema.LOOSE_WEIGHT))
+    # A sum, not Whoosh's DisjunctionMax: that matcher scores a section by the best
+    # alternative of *any* section (whoosh3 3.54), so a parts-only match tied the whole word.
+    return wq.Or(alternatives)
 
 
-def _compile_phrase(words: tuple[str, ...]) -> wq.Query:
-    stems = [analysis.analyze_word(w).stem for w in words]
-    if len(stems) == 1:
-        return _compile_word(words[0])
+def _compile_phrase(
+    words: tuple[str, ...], terms: Terms, slop: int = 1, boost: float = 1.0
+) -> wq.Query:
+    if len(words) == 1:
+        return _compile_word(words[0], terms)
+    stems = [terms[w].stem for w in words]
     return wq.Or(
         [
-            wq.Phrase(f, stems, boost=w)
-            for f, w in schema.FIELD_WEIGHTS.items()
-            if f in ("section_title", "body")
+            wq.Phrase(f, stems, slop=slop, boost=boost * schema.FIELD_WEIGHTS[f])
+            for f in ("section_title", "body")
         ]
     )
 
 
-def compile_query(clause: Clause) -> wq.Query:
+def compile_query(clause: Clause, terms: Terms) -> wq.Query:
     """Turn the neutral query into a Whoosh query over the weighted fields."""
     if isinstance(clause, Word):
-        return _compile_word(clause.text)
+        return _compile_word(clause.text, terms)
     if isinstance(clause, _Near):
-        stems = [analysis.analyze_word(w).stem for w in clause.words]
-        return wq.Or(
-            [
-                wq.Phrase(f, stems, slop=_NEAR_SLOP, boost=_NEAR_WEIGHT)
-                for f in ("section_title", "body")
-            ]
-        )
+        return _compile_phrase(clause.words, terms, slop=_NEAR_SLOP, boost=_NEAR_WEIGHT)
     if isinstance(clause, Phrase):
-        return _compile_phrase(clause.words)
-    must = [compile_query(c) for c in clause.must]
-    should = [compile_query(c) for c in clause.should]
+        return _compile_phrase(clause.words, terms)
+    must = [compile_query(c, terms) for c in clause.must]
+    should = [compile_query(c, terms) for c in clause.should]
     q: wq.Query
     if must and should:
         q = wq.AndMaybe(wq.And(must) if len(must) > 1 else must[0], wq.Or(should))
@@ -152,20 +168,19 @@ def compile_query(clause: Clause) -> wq.Query:
     else:
         q = wq.Every()
     if clause.must_not:
-        q = wq.AndNot(q, wq.Or([compile_query(c) for c in clause.must_not]))
+        q = wq.AndNot(q, wq.Or([compile_query(c, terms) for c in clause.must_not]))
     return q
 
 
-def _word_terms(clause: Clause) -> set[tuple[str, str]]:
+def _clause_terms(clause: Clause, terms: Terms) -> set[tuple[str, str]]:
     """Every (field, term) through which a top-level clause can match a section."""
-    words = [clause.text] if isinstance(clause, Word) else list(getattr(clause, "words", ()))
     out: set[tuple[str, str]] = set()
-    for w in words:
-        t = analysis.analyze_word(w)
+    for w in clause_words(clause):
+        t = terms[w]
         for f in schema.FIELD_WEIGHTS:
             out.add((f, t.stem))
             out.update((f, p) for p in t.parts)
-        out.add(("folded", analysis.fold(t.stem)))
+        out.add(("loose", t.loose))
     return out
 
 
@@ -206,7 +221,7 @@ def _doc_fields(record: DocRecord) -> dict[str, Any]:
         "doc_id": record.doc_id,
         "path": record.path,
         "source": record.source or "",
-        "title": record.title or "",
+        "doc_title": record.title or "",
         "org": record.org or "",
         "doctype": record.doctype or "",
         "date": record.date or "",
@@ -231,11 +246,16 @@ def _section_fields(s: Section, meta: Metadata, path: str | None) -> dict[str, A
         "doc_id": s.doc_id,
         "anchor": s.anchor,
         "path": path,
-        "title": meta.title or "",
-        "section_title": s.title,
+        # The document title and the section's context rank like a heading, below it.
+        "title": "\n".join(t for t in (meta.title or "", s.context) if t),
+        "doc_title": meta.title or "",
+        "context": s.context,
+        # A section titled only by its document's title adds nothing to rank by.
+        "section_title": s.title if s.title != meta.title else "",
+        "heading": s.title,
         "body": body,
         "text": s.text,
-        "folded": text,
+        "loose": text,
         "exact": text,
         "position": s.position,
         "pages": list(s.pages),
@@ -255,7 +275,7 @@ def _record_from(fields: dict[str, Any]) -> DocRecord:
         doc_id=fields["doc_id"],
         path=fields.get("path"),
         source=fields.get("source") or None,
-        title=fields.get("title") or None,
+        title=fields.get("doc_title") or None,
         org=fields.get("org") or None,
         doctype=fields.get("doctype") or None,
         date=fields.get("date") or None,
@@ -310,6 +330,7 @@ class WhooshStore:
         self._ix = ix
         self.folder = folder
         self.manifest = manifest
+        self.terms = TermCache(folder)
 
     # -- opening -------------------------------------------------------------------
 
@@ -383,6 +404,7 @@ class WhooshStore:
             w.cancel()
             raise
         w.commit()
+        self.terms.save_seen()
 
     # -- reading -------------------------------------------------------------------
 
@@ -393,7 +415,8 @@ class WhooshStore:
         query (idf-weighted) it covers, so a section with every word of a long question
         beats one that repeats a single word. Filters select without scoring.
         """
-        q = compile_query(_with_proximity(request.query))
+        terms = self.terms.lookup(clause_words(request.query))
+        q = compile_query(_with_proximity(request.query), terms)
         clauses = [*request.query.must, *request.query.should]
         facets = None
         if request.facets:
@@ -402,7 +425,7 @@ class WhooshStore:
                 "doctype": sorting.FieldFacet("doctype", maptype=sorting.Count),
                 "year": sorting.FieldFacet("year", maptype=sorting.Count),
             }
-        with self._ix.searcher(weighting=scoring.BM25F()) as s:
+        with self._ix.searcher(weighting=scoring.BM25F(B=_BM25_B, K1=_BM25_K1)) as s:
             coordinate = len(clauses) > 1
             results = s.search(
                 q,
@@ -413,7 +436,7 @@ class WhooshStore:
             )
             scored: list[tuple[float, int]] = []
             if coordinate:
-                term_sets = [_word_terms(c) for c in clauses]
+                term_sets = [_clause_terms(c, terms) for c in clauses]
                 weights = [
                     max((s.idf(f, t) for f, t in ts if f == "body"), default=1.0)
                     for ts in term_sets
@@ -427,7 +450,9 @@ class WhooshStore:
                     covered = sum(
                         w for ts, w in zip(term_sets, weights, strict=True) if ts & matched
                     )
-                    scored.append(((r.score or 0.0) * (covered / total_weight) ** 2, i))
+                    scored.append(
+                        ((r.score or 0.0) * (covered / total_weight) ** _COVERAGE_POWER, i)
+                    )
                 scored.sort(key=lambda x: -x[0])
             else:
                 scored = [(r.score or 0.0, i) for i, r in enumerate(results)]
@@ -480,6 +505,7 @@ class WhooshStore:
         return sum(p.stat().st_size for p in gen.iterdir() if p.is_file())
 
     def close(self) -> None:
+        self.terms.close()
         self._ix.close()
 
     @property

@@ -256,7 +256,12 @@ class Index:
         raw = self._store.search(Request(parsed, filters, limit=limit, facets=facets))
         words = query_terms(parsed)
         hits = [
-            self._hit(rank, h.score, h.fields, make_snippet(h.fields.get("text", ""), words))
+            self._hit(
+                rank,
+                h.score,
+                h.fields,
+                make_snippet(h.fields.get("text", ""), words, lookup=self._store.terms.lookup),
+            )
             for rank, h in enumerate(raw.hits, 1)
         ]
         return SearchResult(query=query, total=raw.total, hits=hits, facets=raw.facets)
@@ -269,8 +274,8 @@ class Index:
             doc_id=f["doc_id"],
             path=f.get("path"),
             section_id=f["section_id"],
-            section_title=f.get("section_title", ""),
-            title=f.get("title") or None,
+            section_title=f.get("heading", ""),
+            title=f.get("doc_title") or None,
             org=f.get("org") or None,
             doctype=f.get("doctype") or None,
             date=f.get("date") or None,

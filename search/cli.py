@@ -272,5 +272,56 @@ def analyze(text: tuple[str, ...], as_json: bool) -> None:
             click.echo(f"{r['token']:<24} {r['term']:<20} {parts}")
 
 
+@main.command("eval")
+@click.argument("judged", type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--docs",
+    "docs_paths",
+    multiple=True,
+    type=click.Path(exists=True, path_type=Path),
+    help="Documents for a seed-format query file [default: the bundled seeds].",
+)
+@click.option("--split", default="dev", show_default=True, help="Qrels split to run.")
+@click.option(
+    "--distractors",
+    multiple=True,
+    type=click.Path(exists=True, path_type=Path),
+    help="Extra documents indexed with a qrels corpus (e.g. ../shared/corpus/*.jsonl.gz).",
+)
+@click.option("--json", "as_json", is_flag=True)
+def eval_cmd(
+    judged: Path,
+    docs_paths: tuple[Path, ...],
+    split: str,
+    distractors: tuple[Path, ...],
+    as_json: bool,
+) -> None:
+    """Score rsearch and a plain Whoosh + Snowball baseline on a judged query set.
+
+    JUDGED is a seed-format query file (JSON Lines with "relevant") or a qrels folder
+    holding corpus.jsonl, <split>-queries.jsonl and <split>-qrels.tsv. Both systems
+    index the same sections in memory in this run.
+    """
+    from search import evaluate
+    from search.api import seed_paths
+
+    with errors():
+        if judged.is_dir():
+            c = evaluate.compare_qrels(judged, split, list(distractors))
+        else:
+            c = evaluate.compare_seeds(judged, list(docs_paths) or seed_paths())
+    if as_json:
+        click.echo(
+            output.to_json(
+                {
+                    r.name: {**r.metrics, "p50_ms": r.latency(0.5), "p95_ms": r.latency(0.95)}
+                    for r in (c.rsearch, c.baseline)
+                }
+            )
+        )
+    else:
+        click.echo("\n".join(evaluate.report_lines(c)))
+
+
 if __name__ == "__main__":
     main()

@@ -131,3 +131,88 @@ def eval_qrels(
 
 def index_search(ix: Index) -> SearchFn:
     return lambda text, k: ix.search(text, limit=k).hits
+
+
+@dataclass
+class Comparison:
+    """rsearch and the plain baseline on the same sections, with timings."""
+
+    rsearch: EvalResult
+    baseline: EvalResult
+    documents: int
+    sections: int
+    build_seconds: float
+
+
+def build_both(paths: list[Path]) -> tuple[Index, Any, int, int, float]:
+    """Index ``paths`` with rsearch (in memory) and the same sections with plain Whoosh."""
+    from index.builder import BuildReport, iter_files, prepare
+    from index.readers import reader_for
+    from search.baseline import PlainWhoosh
+
+    t0 = time.perf_counter()
+    ix = Index.in_memory(paths)
+    build = time.perf_counter() - t0
+    plain = PlainWhoosh()
+    report = BuildReport()
+    docs = sections = 0
+
+    def sections_of() -> Any:
+        nonlocal docs, sections
+        for f, rel in iter_files(paths, report):
+            reader = reader_for(f)
+            assert reader is not None
+            for doc in reader(f, rel):
+                p = prepare(doc)
+                docs += 1
+                sections += len(p.sections)
+                for s in p.sections:
+                    yield s, doc.path
+
+    plain.add(sections_of())
+    return ix, plain, docs, sections, build
+
+
+def compare_seeds(queries: Path, docs: list[Path]) -> Comparison:
+    """Seed-format evaluation of rsearch and the baseline over ``docs``."""
+    qs = load_jsonl(queries)
+    ix, plain, n_docs, n_sections, build = build_both(docs)
+    return Comparison(
+        eval_seeds(index_search(ix), qs, "rsearch"),
+        eval_seeds(plain.search, qs, "plain Whoosh + Snowball"),
+        n_docs,
+        n_sections,
+        build,
+    )
+
+
+def compare_qrels(folder: Path, split: str = "dev", distractors: Sequence[Path] = ()) -> Comparison:
+    """Qrels-format evaluation of a folder with ``corpus.jsonl``, ``<split>-queries.jsonl``
+    and ``<split>-qrels.tsv``; ``distractors`` are indexed with the corpus."""
+    qs = load_jsonl(folder / f"{split}-queries.jsonl")
+    qrels = load_qrels(folder / f"{split}-qrels.tsv")
+    ix, plain, n_docs, n_sections, build = build_both([folder / "corpus.jsonl", *distractors])
+    return Comparison(
+        eval_qrels(index_search(ix), qs, qrels, "rsearch"),
+        eval_qrels(plain.search, qs, qrels, "plain Whoosh + Snowball"),
+        n_docs,
+        n_sections,
+        build,
+    )
+
+
+def report_lines(c: Comparison) -> list[str]:
+    """A small table: one row per system, metrics then query latency p50/p95."""
+    names = list(c.rsearch.metrics)
+    head = f"{'system':<26}" + "".join(f"{n:>11}" for n in names) + f"{'p50 ms':>9}{'p95 ms':>9}"
+    rows = [head]
+    for r in (c.rsearch, c.baseline):
+        rows.append(
+            f"{r.name:<26}"
+            + "".join(f"{r.metrics[n]:>11.3f}" for n in names)
+            + f"{r.latency(0.5):>9.1f}{r.latency(0.95):>9.1f}"
+        )
+    rows.append(
+        f"({c.documents} documents, {c.sections} sections; rsearch build {c.build_seconds:.1f} s)"
+    )
+    return rows

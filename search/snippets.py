@@ -9,9 +9,17 @@ covering the most distinct query terms, cut at word boundaries.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from index.analysis import SWEDISH_STOPWORDS, analyze_word, fold, normalize, tokenize
+from index.analysis import SWEDISH_STOPWORDS, WordTerms, analyze_word, normalize, tokenize
+
+Lookup = Callable[[Iterable[str]], Mapping[str, WordTerms]]
+
+
+def _analyze_all(words: Iterable[str]) -> dict[str, WordTerms]:
+    return {w: analyze_word(w) for w in words}
+
 
 SNIPPET_CHARS = 200
 
@@ -24,34 +32,44 @@ class Snippet:
     highlights: tuple[tuple[int, int], ...]
 
 
-def query_term_set(words: list[str]) -> set[str]:
-    """The terms that count as a match: stems, parts and folded stems of the query words."""
-    terms: set[str] = set()
-    for w in words:
-        t = analyze_word(w)
-        terms.add(t.stem)
-        terms.add(fold(t.stem))
-        terms.update(t.parts)
-    return terms
+@dataclass(frozen=True)
+class _Wanted:
+    """What a text word must analyse to, to count as a match of the query."""
+
+    terms: frozenset[str]  # stems and compound parts of the query words
+    loose: frozenset[str]  # their loose keys (no å/ä/ö, no derivational ending)
 
 
-def _matches(word: str, terms: set[str]) -> int:
-    """2 for a whole-word match, 1 for a compound-part match, 0 otherwise."""
-    lw = word.lower()
-    if lw in SWEDISH_STOPWORDS:
+def _wanted(words: list[str], lookup: Lookup) -> _Wanted:
+    analysed = lookup(words).values()
+    return _Wanted(
+        frozenset(x for t in analysed for x in (t.stem, *t.parts)),
+        frozenset(t.loose for t in analysed if t.loose),
+    )
+
+
+def _matches(t: WordTerms | None, wanted: _Wanted) -> int:
+    """2 for a whole-word match, 1 for a compound part or a loose match, 0 otherwise."""
+    if t is None:
         return 0
-    t = analyze_word(lw)
-    if t.stem in terms or fold(t.stem) in terms:
+    if t.stem in wanted.terms:
         return 2
-    return 1 if any(p in terms for p in t.parts) else 0
+    return 1 if t.loose in wanted.loose or any(p in wanted.terms for p in t.parts) else 0
 
 
-def make_snippet(text: str, words: list[str], width: int = SNIPPET_CHARS) -> Snippet:
-    """The best window of ``text`` for the query ``words``, with matches marked."""
+def make_snippet(
+    text: str, words: list[str], width: int = SNIPPET_CHARS, lookup: Lookup = _analyze_all
+) -> Snippet:
+    """The best window of ``text`` for the query ``words``, with matches marked.
+
+    ``lookup`` analyses words in bulk (an index's term cache, or analysis itself).
+    """
     text = re.sub(r"\s+", " ", normalize(text)).strip()
-    terms = query_term_set(words)
+    wanted = _wanted(words, lookup)
     toks = tokenize(text)
-    hits = [(t, _matches(t.text, terms)) for t in toks]
+    lowered = [t.text.lower() for t in toks]
+    known = lookup([w for w in lowered if w not in SWEDISH_STOPWORDS])
+    hits = [(t, _matches(known.get(w), wanted)) for t, w in zip(toks, lowered, strict=True)]
     hits = [(t, m) for t, m in hits if m]
     if not hits:
         return Snippet(_cut(text, 0, width)[0], ())
@@ -59,7 +77,7 @@ def make_snippet(text: str, words: list[str], width: int = SNIPPET_CHARS) -> Sni
     for i, (tok, _) in enumerate(hits):
         window_end = tok.start + width
         inside = [(t, m) for t, m in hits[i:] if t.end <= window_end]
-        distinct = {analyze_word(t.text.lower()).stem for t, _ in inside}
+        distinct = {t.text.lower() for t, _ in inside}
         score = len(distinct) * 10 + sum(m for _, m in inside)
         if score > best_score:
             best_start, best_score = tok.start, score

@@ -1,0 +1,80 @@
+"""The analysis of every word an index has seen, kept on disk beside it.
+
+Analysing a word fully (lemma lexicon, compound split, Snowball) needs the lexicon,
+which takes about half a second to load. Every word of the indexed text was analysed
+at indexing time; keeping those results in a small SQLite table lets a query, and the
+snippets of its hits, look words up instead: a typical query never loads the lexicon.
+Only words the index has never seen are analysed at query time.
+
+The table is a pure cache of ``analysis.analyze_word`` for one ``ANALYSIS_VERSION``
+(its file name carries the version), so it can be written at any time, shared by all
+generations of an index, and deleted without losing anything.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from pathlib import Path
+
+from index import analysis
+from index.analysis import WordTerms
+
+_CHUNK = 500
+
+
+class TermCache:
+    """Word -> ``WordTerms`` lookups backed by SQLite (or only by memory when path is None)."""
+
+    def __init__(self, folder: Path | None) -> None:
+        self.path = folder / f"terms-{analysis.ANALYSIS_VERSION}.sqlite" if folder else None
+        self._db: sqlite3.Connection | None = None
+
+    def _conn(self, create: bool = False) -> sqlite3.Connection | None:
+        if self._db is None and self.path is not None and (create or self.path.exists()):
+            self._db = sqlite3.connect(self.path, timeout=30)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute(
+                "CREATE TABLE IF NOT EXISTS terms (word TEXT PRIMARY KEY, stem TEXT NOT NULL,"
+                " parts TEXT NOT NULL, loose TEXT NOT NULL) WITHOUT ROWID"
+            )
+        return self._db
+
+    def lookup(self, words: Iterable[str]) -> dict[str, WordTerms]:
+        """The terms of each (lower-cased) word: from the table, else analysed now."""
+        wanted = list(dict.fromkeys(words))
+        found: dict[str, WordTerms] = {}
+        db = self._conn()
+        if db is not None:
+            for i in range(0, len(wanted), _CHUNK):
+                chunk = wanted[i : i + _CHUNK]
+                marks = ",".join("?" * len(chunk))
+                for word, stem, parts, loose in db.execute(
+                    f"SELECT word, stem, parts, loose FROM terms WHERE word IN ({marks})", chunk
+                ):
+                    found[word] = WordTerms(stem, tuple(parts.split()) if parts else (), loose)
+        for word in wanted:
+            if word not in found:
+                found[word] = analysis.analyze_word(word)
+        return found
+
+    def get(self, word: str) -> WordTerms:
+        return self.lookup([word])[word]
+
+    def save_seen(self) -> int:
+        """Store the words analysed in this process since the last call; returns how many."""
+        seen = analysis.drain_seen()
+        db = self._conn(create=True)
+        if db is None or not seen:
+            return 0
+        with db:
+            db.executemany(
+                "INSERT OR IGNORE INTO terms (word, stem, parts, loose) VALUES (?, ?, ?, ?)",
+                ((w, t.stem, " ".join(t.parts), t.loose) for w, t in seen.items()),
+            )
+        return len(seen)
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None

@@ -1,0 +1,67 @@
+"""Generate the Swedish lexicon files in ``index/data/`` (dev-time only).
+
+- ``lemmas-sv.txt.gz``: "word lemma" pairs, whitespace-separated, for word forms whose
+  dictionary form tells more than Snowball does (definite forms such as
+  "sjuksköterskan" -> "sjuksköterska", proper nouns such as "kalmar" -> "Kalmar", agent
+  nouns in -are that Snowball over-stems);
+- ``freq-sv.txt.gz``: "word zipf" pairs, word frequencies on the Zipf scale, used to
+  split compounds and to decide whether a hyphen at a line end broke a word.
+
+Both load with one ``split()``: the query side needs them only for unseen words.
+
+Sources: simplemma (Adrien Barbaresi, MIT licence; Swedish lemma data),
+wordfreq (Robyn Speer, data CC BY-SA 4.0). Run::
+
+    pip install simplemma wordfreq snowballstemmer
+    python scripts/build_lexicon.py
+"""
+
+from __future__ import annotations
+
+import gzip
+import math
+from pathlib import Path
+
+import snowballstemmer
+import wordfreq
+from simplemma.strategies.dictionaries import DefaultDictionaryFactory
+
+DATA = Path(__file__).resolve().parent.parent / "index" / "data"
+MIN_ZIPF = 1.5  # words rarer than this carry little evidence for splitting
+
+
+def main() -> None:
+    stem = snowballstemmer.stemmer("swedish").stemWord
+    freqs = wordfreq.get_frequency_dict("sv", wordlist="large")
+    zipf = {w: math.log10(f * 1e9) for w, f in freqs.items() if f > 0}
+    dictionary = DefaultDictionaryFactory().get_dictionary("sv")
+    lemmas: dict[str, str] = {}
+    for key, value in dictionary.items():
+        word = key.decode() if isinstance(key, bytes) else key
+        lemma = value.decode() if isinstance(value, bytes) else value
+        if not word.replace("-", "").isalpha() or not lemma.replace("-", "").isalpha():
+            continue
+        low = word.lower()
+        if word != low and low in lemmas:
+            continue  # a lower-case entry of the same form wins over a capitalised one
+        proper = lemma[:1].isupper()
+        if not (proper or lemma.endswith("are") or stem(lemma.lower()) != stem(low)):
+            continue
+        if low not in zipf and proper:
+            continue  # rare names: Snowball is as good
+        lemmas[low] = lemma
+    freq_lines = [
+        f"{w} {z:.1f}"
+        for w, z in sorted(zipf.items())
+        if z >= MIN_ZIPF and w.replace("-", "").isalpha()
+    ]
+    lemma_lines = [f"{w} {lemma}" for w, lemma in sorted(lemmas.items())]
+    DATA.mkdir(parents=True, exist_ok=True)
+    for name, lines in (("lemmas-sv.txt.gz", lemma_lines), ("freq-sv.txt.gz", freq_lines)):
+        with gzip.GzipFile(DATA / name, "wb", compresslevel=9, mtime=0) as fh:
+            fh.write(("\n".join(lines) + "\n").encode("utf-8"))
+        print(f"{name}: {len(lines)} lines, {(DATA / name).stat().st_size / 2**20:.1f} MB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,81 @@
+"""Swedish morphology beyond Snowball: a word -> term table and compound splits."""
+
+import pytest
+
+from index import lexicon
+from index.analysis import analyze_word, ellipsis_completion, loose, stem, swedish_analyzer
+
+
+@pytest.mark.parametrize(
+    ("form", "base"),
+    [
+        ("sjuksköterskan", "sjuksköterska"),  # definite -an, missed by Snowball
+        ("sjuksköterskor", "sjuksköterska"),
+        ("avtalet", "avtal"),
+        ("dygnsvilan", "dygnsvila"),
+        ("hyrstoppet", "hyrstopp"),  # unknown compound: lemma of its last member
+        ("läkarna", "läkare"),
+        ("regionerna", "region"),
+        ("väntetiden", "väntetid"),
+    ],
+)
+def test_inflections_meet_their_base_form(form: str, base: str) -> None:
+    assert stem(form) == stem(base)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("läkare", "läka"),  # agent noun is not the verb
+        ("kalmar", "kalm"),  # a place name is not over-stemmed
+    ],
+)
+def test_no_over_stemming(a: str, b: str) -> None:
+    assert stem(a) != stem(b)
+
+
+def test_kalmar_stays_whole() -> None:
+    assert stem("kalmar") == "kalmar"
+
+
+@pytest.mark.parametrize(
+    ("word", "members"),
+    [
+        ("hyrstopp", ["hyra", "stopp"]),
+        ("arbetstid", ["arbete", "tid"]),  # linking -s- and a dropped -e
+        ("patientenkät", ["patient", "enkät"]),
+        ("sjukvårdsnämnden", ["sjukvård", "nämnden"]),
+    ],
+)
+def test_compound_splits(word: str, members: list[str]) -> None:
+    split = lexicon.split_compound(word)
+    assert split is not None
+    assert [m.base for m in split] == members
+
+
+@pytest.mark.parametrize("word", ["avtalet", "placerad", "mottagningen", "kommun"])
+def test_words_that_are_not_split(word: str) -> None:
+    assert lexicon.split_compound(word) is None
+
+
+def test_compound_indexes_whole_word_and_parts() -> None:
+    t = analyze_word("hyrstoppet")
+    assert t.stem == "hyrstopp"
+    assert t.parts == ("hyr", "stopp")
+
+
+def test_ellipsis_is_completed() -> None:
+    assert ellipsis_completion("hälso", "sjukvårdsnämnden") == "hälsovårdsnämnden"
+    terms = [t.text for t in swedish_analyzer()("hälso- och sjukvårdsnämnden")]
+    assert stem("hälsovårdsnämnden") in terms
+    assert stem("hälsovård") in [p for t in terms for p in (t, *analyze_word(t).parts)]
+
+
+def test_loose_key_joins_derivations_and_folds() -> None:
+    assert loose("vaccinering") == loose("vaccination")
+    assert loose("sjukskoterskor") == loose("sjuksköterskor")
+
+
+def test_hyphen_joining_uses_the_lexicon() -> None:
+    assert lexicon.prefer_joined("verksam", "hetsplan")
+    assert not lexicon.prefer_joined("ALF", "avtal")

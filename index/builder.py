@@ -159,7 +159,7 @@ def update(
                 if not prepared.sections:
                     report.failed.append((str(f), "no text to index"))
                     continue
-                w.add(prepared.record, prepared.sections, prepared.meta)
+                w.add(prepared.record, prepared.sections, prepared.meta, replace=doc_id in taken)
                 taken[doc_id] = source
                 report.sections += len(prepared.sections)
                 if old:

@@ -41,6 +41,7 @@ _PARTS_WEIGHT = 0.5
 _NEAR_SLOP = 3
 _NEAR_WEIGHT = 2.0
 _CANDIDATES = 200
+WRITER_MB = 512  # posting pool held in memory before Whoosh spills sorted runs to disk
 _COVERAGE_POWER = 2.0
 _BM25_B = 0.75
 _BM25_K1 = 1.2
@@ -293,7 +294,7 @@ class StoreWriter:
         deadline = time.monotonic() + wait
         while True:
             try:
-                self._w = ix.writer()
+                self._w = ix.writer(limitmb=WRITER_MB)
                 break
             except windex.LockError:
                 if time.monotonic() >= deadline:
@@ -308,9 +309,12 @@ class StoreWriter:
         """Remove a document and every one of its sections."""
         self._w.delete_by_term("doc_id", doc_id)
 
-    def add(self, record: DocRecord, sections: list[Section], meta: Metadata) -> None:
-        """Replace the document ``record.doc_id`` by this record and these sections."""
-        self.delete(record.doc_id)
+    def add(
+        self, record: DocRecord, sections: list[Section], meta: Metadata, replace: bool = True
+    ) -> None:
+        """Add a document (replacing ``record.doc_id`` unless it is known to be new)."""
+        if replace:
+            self.delete(record.doc_id)
         self._w.add_document(**_doc_fields(record))
         for s in sections:
             self._w.add_document(**_section_fields(s, meta, record.path))

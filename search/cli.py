@@ -161,7 +161,7 @@ def emit_result(result: SearchResult, as_json: bool) -> None:
 def index_cmd(
     paths: tuple[Path, ...], rebuild: bool, prune: bool, wait: float, index_dir: Path | None
 ) -> None:
-    """Index files and folders (.txt, .md, .jsonl, .jsonl.gz).
+    """Index files and folders (.txt .md .pdf .docx .html .htm .jsonl .jsonl.gz).
 
     Without PATHs, re-scan the sources the index was built from (the bundled seeds for
     a new index). Only new and changed documents are analysed.

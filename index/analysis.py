@@ -314,10 +314,15 @@ class SwedishStemFilter(Filter):
             terms = analyze_word(word)
             if word.endswith(tuple(_HYPHENS)):
                 pending = t.copy()
-            yield _copy(t, terms.stem)
-            for part in terms.parts:
-                if part != terms.stem:
-                    yield _copy(t, part)
+            parts = [p for p in terms.parts if p != terms.stem]
+            t.text = terms.stem
+            if parts:
+                base = t.copy()
+                yield t
+                for part in parts:
+                    yield _copy(base, part)
+            else:
+                yield t
 
 
 class LooseFilter(Filter):
@@ -352,13 +357,6 @@ def loose_analyzer() -> Any:
         | LowercaseFilter()
         | StopFilter(stoplist=SWEDISH_STOPWORDS, minsize=1)
         | LooseFilter()
-    )
-
-
-def exact_analyzer() -> Any:
-    """Unstemmed lower-cased words: the vocabulary that spelling suggestions come from."""
-    return (
-        SwedishTokenizer() | LowercaseFilter() | StopFilter(stoplist=SWEDISH_STOPWORDS, minsize=2)
     )
 
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 
-from index.analysis import exact_analyzer, loose_analyzer, swedish_analyzer
+from index.analysis import loose_analyzer, swedish_analyzer
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 
 KIND_SECTION = "section"
 KIND_DOC = "doc"
@@ -45,7 +45,6 @@ def build_schema() -> Schema:
         body=TEXT(analyzer=sv),
         text=STORED(),  # the section as displayed (body plus its heading line)
         loose=TEXT(analyzer=loose_analyzer(), phrase=False),
-        exact=TEXT(analyzer=exact_analyzer(), phrase=False, spelling=True),
         org=ID(stored=True, sortable=True),
         doctype=ID(stored=True, sortable=True),
         date=ID(stored=True, sortable=True),

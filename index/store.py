@@ -257,7 +257,6 @@ def _section_fields(s: Section, meta: Metadata, path: str | None) -> dict[str, A
         "body": body,
         "text": s.text,
         "loose": text,
-        "exact": text,
         "position": s.position,
         "pages": list(s.pages),
     }

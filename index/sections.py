@@ -29,8 +29,9 @@ _PARAGRAPH_MARK = re.compile(r"^[ \t]*§[ \t]*(\d+[a-z]?)[ \t]*$", re.M)
 _AGENDA_NUMBER = re.compile(r"^[ \t]*(\d{1,2})\.[ \t]*(?:\n|$)", re.M)
 _AGENDA_INLINE = re.compile(r"^[ \t]*(\d{1,2})\.[ \t]+(\S[^\n]{1,78})$", re.M)
 _MD_HEADING = re.compile(r"^(#{1,6})[ \t]+(\S[^\n]*)$", re.M)
-_CHAPTER = re.compile(r"^[ \t]*(\d+[a-z]?)[ \t]*kap\.[ \t]*([^\n]*)$", re.M)
-_STATUTE_PARA = re.compile(r"^[ \t]*(\d+[a-z]?)[ \t]*§[ \t]*", re.M)
+_CHAPTER = re.compile(r"^[ \t]*(\d+(?: ?[a-z])?)[ \t]*kap\.[ \t]*([^\n]*)$", re.M)
+# "3 §" or "6 a §" alone on its line, or opening a sentence ("3 § Den som ...").
+_STATUTE_PARA = re.compile(r"^[ \t]*(\d+(?: ?[a-z])?)[ \t]*§[ \t]*(?=$|[A-ZÅÄÖ])", re.M)
 _PAGE_START = re.compile(r"\n(?= [ \t]*\S)")
 _DOMAIN_LINE = re.compile(r"^\s*(www\.)?[\w.-]+\.(se|com|nu|org|eu)\s*$", re.I)
 
@@ -101,12 +102,17 @@ def page_starts(text: str) -> list[int]:
 
 
 def _statute_cuts(text: str) -> list[_Cut]:
+    """Chapters ("2 kap. Tillsyn") and paragraphs ("3 §", "6 a §") of a statute.
+
+    A paragraph takes the heading line just above it ("Uppgifter" before "1 §") into its
+    section and its title, as the statute's own table of contents would.
+    """
     chapters = list(_CHAPTER.finditer(text))
     paras = list(_STATUTE_PARA.finditer(text))
     if len(paras) < 2 or not (chapters or len(paras) >= 3):
         return []
     # Real statutes number paragraphs from 1 (again in each chapter when chaptered).
-    if paras[0].group(1) not in {"1", "1a"}:
+    if paras[0].group(1) not in {"1", "1a", "1 a"}:
         return []
     cuts: list[_Cut] = []
     marks = sorted(
@@ -114,15 +120,35 @@ def _statute_cuts(text: str) -> list[_Cut]:
         + [(m.start(), "par", m.group(1), "") for m in paras]
     )
     chapter = ""
+    previous_end = 0
     for start, kind, num, heading in marks:
+        key = num.replace(" ", "")
         if kind == "kap":
-            chapter = num
-            cuts.append(_Cut(start, f"kap{num}", _shorten(f"{num} kap. {heading}".strip())))
-        else:
-            anchor = f"kap{chapter}-p{num}" if chapter else f"p{num}"
-            title = f"{chapter} kap. {num} §" if chapter else f"{num} §"
-            cuts.append(_Cut(start, anchor, title))
+            chapter = key
+            cuts.append(_Cut(start, f"kap{key}", _shorten(f"{num} kap. {heading}".strip())))
+            previous_end = start + len(heading)
+            continue
+        anchor = f"kap{chapter}-p{key}" if chapter else f"p{key}"
+        title = f"{chapter} kap. {num} §" if chapter else f"{num} §"
+        head_start, head = _heading_above(text, start, previous_end)
+        if head:
+            title, start = f"{title} {head}", head_start
+        cuts.append(_Cut(start, anchor, _shorten(title)))
+        previous_end = start
     return cuts
+
+
+def _heading_above(text: str, start: int, floor: int) -> tuple[int, str]:
+    """The short heading paragraph right above ``start`` (not before ``floor``), if any."""
+    before = text[floor:start].rstrip()
+    cut = before.rfind("\n\n")
+    offset = cut + 2 if cut >= 0 else 0
+    line = before[offset:].strip()
+    if not line or "\n" in line or not looks_like_heading(line):
+        return start, ""
+    if line.endswith(":") or line[:1].isdigit():
+        return start, ""
+    return floor + offset, line
 
 
 def _protocol_cuts(text: str) -> list[_Cut]:

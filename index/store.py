@@ -475,6 +475,42 @@ class WhooshStore:
                     }
         return StoreResult(total=total, hits=hits, facets=found)
 
+    def suggest(self, words: list[str]) -> dict[str, str]:
+        """Spelling suggestions for query words that match no indexed term.
+
+        A word whose terms occur nowhere is looked up by its loose key (å/ä/ö folded,
+        so "sjukskoterskor" -> "sjuksköterskor"), else among loose keys within one or two
+        edits ("hyrstop" -> "hyrstopp"); the indexed word with that key whose term is
+        most common wins. Words that already match are left alone.
+        """
+        terms = self.terms.lookup(words)
+        out: dict[str, str] = {}
+        with self._ix.searcher() as s:
+            reader = s.reader()
+
+            def df(t: str) -> int:
+                return int(sum(reader.doc_frequency(f, t) for f in schema.FIELD_WEIGHTS))
+
+            for word in words:
+                t = terms[word]
+                if not t.loose or word[:1].isdigit() or df(t.stem) > 0:
+                    continue
+                keys = [t.loose] if reader.doc_frequency("loose", t.loose) else []
+                if not keys:
+                    maxdist = 1 if len(t.loose) < 6 else 2
+                    near = list(reader.terms_within("loose", t.loose, maxdist, prefix=1))
+                    keys = sorted(near, key=lambda k: -reader.doc_frequency("loose", k))[:3]
+                candidates = [
+                    (df(stem), candidate)
+                    for key in keys
+                    for candidate, stem in self.terms.words_with_loose(key)
+                    if candidate != word
+                ]
+                best = max(candidates, default=(0, ""))
+                if best[0] > 0:
+                    out[word] = best[1]
+        return out
+
     def section(self, section_id: str) -> dict[str, Any] | None:
         with self._ix.searcher() as s:
             fields = s.document(section_id=section_id)

@@ -27,18 +27,35 @@ class TermCache:
     """Word -> ``WordTerms`` lookups backed by SQLite (or only by memory when path is None)."""
 
     def __init__(self, folder: Path | None) -> None:
+        # An in-memory index keeps its table in memory too.
         self.path = folder / f"terms-{analysis.ANALYSIS_VERSION}.sqlite" if folder else None
         self._db: sqlite3.Connection | None = None
 
     def _conn(self, create: bool = False) -> sqlite3.Connection | None:
-        if self._db is None and self.path is not None and (create or self.path.exists()):
-            self._db = sqlite3.connect(self.path, timeout=30)
+        if self._db is None and self.path is None:
+            self._db = sqlite3.connect(":memory:")
+            self._create(self._db)
+        elif self._db is None and (create or (self.path is not None and self.path.exists())):
+            self._db = sqlite3.connect(str(self.path), timeout=30)
             self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute(
-                "CREATE TABLE IF NOT EXISTS terms (word TEXT PRIMARY KEY, stem TEXT NOT NULL,"
-                " parts TEXT NOT NULL, loose TEXT NOT NULL) WITHOUT ROWID"
-            )
+            self._create(self._db)
         return self._db
+
+    @staticmethod
+    def _create(db: sqlite3.Connection) -> None:
+        db.execute(
+            "CREATE TABLE IF NOT EXISTS terms (word TEXT PRIMARY KEY, stem TEXT NOT NULL,"
+            " parts TEXT NOT NULL, loose TEXT NOT NULL) WITHOUT ROWID"
+        )
+        db.execute("CREATE INDEX IF NOT EXISTS terms_loose ON terms (loose)")
+
+    def words_with_loose(self, key: str, limit: int = 20) -> list[tuple[str, str]]:
+        """Indexed words (and their stems) whose loose key is ``key``: spelling candidates."""
+        db = self._conn()
+        if db is None:
+            return []
+        rows = db.execute("SELECT word, stem FROM terms WHERE loose = ? LIMIT ?", (key, limit))
+        return [(str(w), str(s)) for w, s in rows]
 
     def lookup(self, words: Iterable[str]) -> dict[str, WordTerms]:
         """The terms of each (lower-cased) word: from the table, else analysed now."""

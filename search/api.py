@@ -127,6 +127,16 @@ def _date_bound(value: str | None, name: str) -> str | None:
     return value
 
 
+def _corrected(query: str, fixes: dict[str, str]) -> str:
+    """The query as typed with each misspelt word replaced (case of the rest kept)."""
+    import re
+
+    def swap(m: re.Match[str]) -> str:
+        return fixes.get(m.group(0).lower(), m.group(0))
+
+    return re.sub(r"[^\W_]+(?:-[^\W_]+)*", swap, query)
+
+
 class Index:
     """A searchable rsearch index (a folder on disk, or in memory)."""
 
@@ -253,8 +263,16 @@ class Index:
         )
         if parsed.is_empty():
             return SearchResult(query=query, total=0, hits=[], facets={} if not facets else {})
-        raw = self._store.search(Request(parsed, filters, limit=limit, facets=facets))
         words = query_terms(parsed)
+        request = Request(parsed, filters, limit=limit, facets=facets)
+        raw = self._store.search(request)
+        fixes = self._store.suggest(list(dict.fromkeys(words)))
+        suggestion = _corrected(query, fixes) if fixes else None
+        if fixes:
+            # Words as typed match nothing exactly: rank by the corrected words.
+            parsed = parse(" ".join(fixes.get(w, w) for w in words))
+            raw = self._store.search(Request(parsed, filters, limit=limit, facets=facets))
+            words = query_terms(parsed)
         hits = [
             self._hit(
                 rank,
@@ -264,7 +282,9 @@ class Index:
             )
             for rank, h in enumerate(raw.hits, 1)
         ]
-        return SearchResult(query=query, total=raw.total, hits=hits, facets=raw.facets)
+        return SearchResult(
+            query=query, total=raw.total, hits=hits, facets=raw.facets, suggestion=suggestion
+        )
 
     @staticmethod
     def _hit(rank: int, score: float, f: dict[str, Any], snippet: Snippet) -> Hit:

@@ -129,7 +129,7 @@ def search(
     with errors():
         ix = open_index(index_dir)
         filters = dict(org=org, doctype=doctype, date_from=date_from, date_to=date_to)
-        facets = as_json or batch is not None or any(filters.values())
+        facets = True  # counts by org, type and year: JSON and the human summary line
         if batch is not None:
             any_hits = False
             for line in batch:

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from search import Index, IndexMissingError, QueryError
+from search import Index, IndexMissingError, IndexVersionError, QueryError
 from tests.conftest import SEEDS
 
 
@@ -92,3 +92,36 @@ def test_remove_document(tmp_path: Path) -> None:
 def test_open_missing_index(tmp_path: Path) -> None:
     with pytest.raises(IndexMissingError):
         Index.open(tmp_path / "none")
+
+
+def test_typo_gets_suggestion_and_corrected_ranking(seed_index: Index) -> None:
+    result = seed_index.search("hyrstop sjukskoterskor", limit=3)
+    assert result.suggestion == "hyrstopp sjuksköterskor"
+    assert result.hits[0].path == "004_b8ebff7d4bb7d37c.txt"
+    assert seed_index.search("hyrstopp sjuksköterskor").suggestion is None
+
+
+def test_query_without_swedish_letters_finds_them(seed_index: Index) -> None:
+    hits = seed_index.search("sjukskoterskor", limit=10).hits
+    assert any("sjuksköterskor" in h.text for h in hits)
+
+
+def test_compound_parts_find_the_compound(seed_index: Index) -> None:
+    # "stopp" alone is a part of "hyrstopp"; the whole word outranks scattered parts.
+    hits = seed_index.search("stopp", limit=5).hits
+    assert any("hyrstopp" in h.text.lower() for h in hits)
+    whole = seed_index.search("hyrstopp", limit=1).hits[0]
+    assert "hyrstopp" in whole.text.lower()
+
+
+def test_version_mismatch_asks_for_rebuild(tmp_path: Path) -> None:
+    import json
+
+    ix, _ = Index.create(tmp_path / "ix", [SEEDS])
+    ix.close()
+    manifest = tmp_path / "ix" / "rsearch.json"
+    data = json.loads(manifest.read_text())
+    data["analysis"] = "sv-0"
+    manifest.write_text(json.dumps(data))
+    with pytest.raises(IndexVersionError, match="rsearch index --rebuild"):
+        Index.open(tmp_path / "ix")

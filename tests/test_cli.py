@@ -37,7 +37,9 @@ def run(*args: str, input: str | None = None) -> tuple[int, str, str]:
 def test_default_command_is_search(seed_index_dir: Path) -> None:
     code, out, _ = run("hyrstopp sjuksköterskor", "--index", str(seed_index_dir))
     assert code == 0
-    assert out.splitlines()[2].startswith("1. Mötesanteckningar")
+    first = next(line for line in out.splitlines() if line.startswith("1. "))
+    assert first.startswith("1. Mötesanteckningar")
+    assert "org: " in out and "Region Skåne (2)" in out  # the one-line facet summary
     assert "\033[" not in out  # no colour when not a terminal
 
 

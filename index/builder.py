@@ -18,8 +18,9 @@ from index import metadata, readers
 from index.errors import InputError
 from index.models import DocRecord, Document, Metadata, Section
 from index.sections import find_cuts, split_sections
-from index.store import WhooshStore
+from index.store import StoreWriter, WhooshStore
 
+# Called after each file with its path and size in bytes (for progress bars).
 Progress = Callable[[str, int], None]
 SKIP_DIRS = {".git", ".hg", ".svn", "__pycache__", "node_modules", ".venv", "venv"}
 
@@ -36,11 +37,14 @@ class BuildReport:
     failed: list[tuple[str, str]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
+    skipped: int = 0  # files of a type rsearch does not read, met while walking folders
+
     def summary(self) -> str:
-        return (
+        text = (
             f"{self.added} added, {self.updated} updated, {self.removed} removed, "
             f"{self.unchanged} unchanged, {len(self.failed)} failed"
         )
+        return text + (f", {self.skipped} skipped (unknown type)" if self.skipped else "")
 
 
 @dataclass(frozen=True)
@@ -101,10 +105,11 @@ def iter_files(paths: Iterable[Path], report: BuildReport) -> Iterator[tuple[Pat
                 d for d in dirnames if not d.startswith(".") and d not in SKIP_DIRS
             )
             for name in sorted(filenames):
-                if name.startswith(".") or name.endswith(".meta.json"):
-                    continue
+                if name.startswith((".", "__")) or name.endswith(".meta.json"):
+                    continue  # hidden files, Python package files, metadata sidecars
                 f = Path(dirpath) / name
                 if readers.reader_for(f) is None:
+                    report.skipped += 1
                     continue
                 yield f, f.relative_to(given).as_posix()
 
@@ -118,65 +123,115 @@ def update(
 ) -> BuildReport:
     """Bring the index up to date with ``paths``: add new, re-index changed documents.
 
-    With ``prune``, documents whose source under these paths is gone are removed.
-    Everything is committed at once at the end; on an error nothing is committed.
+    A file whose size and modification time are those recorded is not even read; a
+    read document whose text hashes as before is not analysed again. With ``prune``,
+    documents whose source under these paths is gone are removed with all their
+    sections. Everything is committed at once at the end; on an error nothing is.
     """
     report = BuildReport()
     paths = [p.expanduser() for p in paths]
-    known = {d.source: d for d in store.documents() if d.source}
-    taken = {d.doc_id: d.source for d in store.documents()}
+    records = store.documents()
+    known = {d.source: d for d in records if d.source}
+    by_file: dict[str, list[DocRecord]] = {}
+    for d in records:
+        if d.source:
+            by_file.setdefault(d.source.split("::", 1)[0], []).append(d)
+    taken = {d.doc_id: d.source for d in records}
     seen: set[str] = set()
     with store.writer(wait=wait) as w:
         for f, rel in iter_files(paths, report):
-            reader = readers.reader_for(f)
-            assert reader is not None
             try:
                 st = f.stat()
-                docs = list(reader(f, rel))
-            except InputError as exc:
-                report.failed.append((str(f), str(exc).removeprefix(f"{f}: ")))
-                continue
             except OSError as exc:
                 report.failed.append((str(f), exc.strerror or str(exc)))
                 continue
-            for doc in docs:
-                source = doc.source or ""
-                seen.add(source)
-                digest = hashlib.sha1(doc.text.encode("utf-8")).hexdigest()
-                old = known.get(source)
-                if old and old.content_hash == digest:
-                    report.unchanged += 1
-                    continue
-                doc_id = doc.doc_id
-                if taken.get(doc_id) not in (None, source):
-                    # Same relative name from another folder: keep both apart.
-                    suffix = hashlib.sha1(source.encode("utf-8")).hexdigest()[:6]
-                    doc_id = f"{doc_id}~{suffix}"
-                    doc = _with_id(doc, doc_id)
-                if old and old.doc_id != doc_id:
-                    w.delete(old.doc_id)
-                prepared = prepare(doc, digest, st.st_mtime, st.st_size)
-                if not prepared.sections:
-                    report.failed.append((str(f), "no text to index"))
-                    continue
-                w.add(prepared.record, prepared.sections, prepared.meta, replace=doc_id in taken)
-                taken[doc_id] = source
-                report.sections += len(prepared.sections)
-                if old:
-                    report.updated += 1
-                else:
-                    report.added += 1
+            olds = by_file.get(str(f.resolve()), [])
+            if olds and all(o.mtime == st.st_mtime and o.size == st.st_size for o in olds):
+                seen.update(o.source or "" for o in olds)
+                report.unchanged += len(olds)
                 if progress:
-                    progress(str(f), len(doc.text))
+                    progress(str(f), st.st_size)
+                continue
+            _index_file(w, f, rel, st, known, taken, seen, report)
+            if progress:
+                progress(str(f), st.st_size)
         if prune:
             roots = [str(p.resolve()) for p in paths]
             for source, rec in known.items():
+                file = source.split("::", 1)[0]
                 if source not in seen and any(
-                    source == r or source.startswith(r.rstrip(os.sep) + os.sep) for r in roots
+                    file == r or file.startswith(r.rstrip(os.sep) + os.sep) for r in roots
                 ):
                     w.delete(rec.doc_id)
                     report.removed += 1
     return report
+
+
+def _index_file(
+    w: StoreWriter,
+    f: Path,
+    rel: str,
+    st: os.stat_result,
+    known: dict[str, DocRecord],
+    taken: dict[str, str | None],
+    seen: set[str],
+    report: BuildReport,
+) -> None:
+    """Read one file and add or replace each of its documents that changed."""
+    reader = readers.reader_for(f)
+    assert reader is not None
+    try:
+        for item in reader(f, rel):
+            if isinstance(item, InputError):
+                # "<file>:<line>: <reason>" for one bad record of a JSON Lines file.
+                line, _, reason = str(item).removeprefix(f"{f}:").partition(": ")
+                report.failed.append((f"{f}:{line}", reason))
+                continue
+            _index_document(w, item, f, st, known, taken, seen, report)
+    except InputError as exc:
+        report.failed.append((str(f), str(exc).removeprefix(f"{f}: ")))
+    except OSError as exc:
+        report.failed.append((str(f), exc.strerror or str(exc)))
+
+
+def _index_document(
+    w: StoreWriter,
+    doc: Document,
+    f: Path,
+    st: os.stat_result,
+    known: dict[str, DocRecord],
+    taken: dict[str, str | None],
+    seen: set[str],
+    report: BuildReport,
+) -> None:
+    source = doc.source or ""
+    seen.add(source)
+    digest = hashlib.sha1(doc.text.encode("utf-8")).hexdigest()
+    old = known.get(source)
+    if old and old.content_hash == digest:
+        if (old.mtime, old.size) != (st.st_mtime, st.st_size):
+            # Touched but unchanged: record the new stat so the next run skips the file.
+            w.touch(old, st.st_mtime, st.st_size)
+        report.unchanged += 1
+        return
+    doc_id = doc.doc_id
+    if taken.get(doc_id) not in (None, source):
+        # Same relative name from another folder: keep both apart.
+        doc_id = f"{doc_id}~{hashlib.sha1(source.encode('utf-8')).hexdigest()[:6]}"
+        doc = _with_id(doc, doc_id)
+    if old and old.doc_id != doc_id:
+        w.delete(old.doc_id)
+    prepared = prepare(doc, digest, st.st_mtime, st.st_size)
+    if not prepared.sections:
+        report.failed.append((str(f), "no text to index"))
+        return
+    w.add(prepared.record, prepared.sections, prepared.meta, replace=doc_id in taken)
+    taken[doc_id] = source
+    report.sections += len(prepared.sections)
+    if old:
+        report.updated += 1
+    else:
+        report.added += 1
 
 
 def _with_id(doc: Document, doc_id: str) -> Document:

@@ -32,8 +32,14 @@ from index.errors import InputError
 from index.models import Document
 
 MAX_TEXT_BYTES = 200 * 1024 * 1024
+# Text files larger than this are read and indexed in parts of about PART_BYTES, cut at
+# paragraph boundaries, so memory stays bounded whatever the file size.
+LARGE_TEXT_BYTES = 16 * 1024 * 1024
+PART_BYTES = 4 * 1024 * 1024
 
-Reader = Callable[[Path, str], Iterator[Document]]
+# A reader yields documents; a problem that spoils one record but not the rest of the
+# file (a bad JSON line) is yielded as an ``InputError`` for the builder to report.
+Reader = Callable[[Path, str], Iterator["Document | InputError"]]
 
 
 def decode(data: bytes, path: Path) -> str:
@@ -70,7 +76,14 @@ _META_KEYS = {"title", "org", "doctype", "date", "url", "designation"}
 
 
 def read_text_file(path: Path, rel: str) -> Iterator[Document]:
-    """``.txt`` and ``.md``: the whole file is one document."""
+    """``.txt`` and ``.md``: the whole file is one document (a huge file, several parts)."""
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    if size > LARGE_TEXT_BYTES:
+        yield from _read_text_parts(path, rel)
+        return
     text = normalize(decode(_read_limited(path), path))
     if not text.strip():
         raise InputError(f"{path}: empty file")
@@ -78,7 +91,52 @@ def read_text_file(path: Path, rel: str) -> Iterator[Document]:
     yield _document(path, rel, text, fmt)
 
 
-def read_jsonl(path: Path, rel: str) -> Iterator[Document]:
+def _read_text_parts(path: Path, rel: str) -> Iterator[Document]:
+    """A very large text file as documents ``<rel>:part1``, ``:part2``, ... of bounded size."""
+    fmt = "md" if path.suffix.lower() in {".md", ".markdown"} else "txt"
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(65536)
+            if b"\x00" in head[:8192]:
+                raise InputError(f"{path}: binary file, not text")
+            try:
+                head.decode("utf-8")
+                encoding = "utf-8"
+            except UnicodeDecodeError as exc:
+                # A cut multi-byte character at the end of the sample is still UTF-8.
+                encoding = "utf-8" if exc.start >= len(head) - 3 else "cp1252"
+            fh.seek(0)
+            reader = io.TextIOWrapper(fh, encoding=encoding, errors="replace", newline=None)
+            carry = ""
+            part = 0
+            while True:
+                chunk = reader.read(PART_BYTES)
+                buf = carry + chunk
+                if not chunk:
+                    tail, carry = buf, ""
+                else:
+                    cut = buf.rfind("\n\n")
+                    cut = cut if cut > len(buf) // 2 else buf.rfind("\n")
+                    cut = cut if cut > 0 else len(buf)
+                    tail, carry = buf[:cut], buf[cut:]
+                if tail.strip():
+                    part += 1
+                    doc = _document(path, rel, normalize(tail), fmt)
+                    yield Document(
+                        doc_id=f"{rel}:part{part}",
+                        text=doc.text,
+                        path=rel,
+                        source=f"{doc.source}::part{part}",
+                        fmt=fmt,
+                        given=doc.given,
+                    )
+                if not chunk:
+                    break
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
+
+
+def read_jsonl(path: Path, rel: str) -> Iterator[Document | InputError]:
     """``.jsonl`` / ``.jsonl.gz``: one document per record (``id``, ``title``, ``text``...)."""
     opener = gzip.open if path.name.endswith(".gz") else open
     try:
@@ -89,9 +147,11 @@ def read_jsonl(path: Path, rel: str) -> Iterator[Document]:
                 try:
                     rec = json.loads(line)
                 except ValueError as exc:
-                    raise InputError(f"{path}:{n}: not a JSON record ({exc.args[0]})") from None
+                    yield InputError(f"{path}:{n}: not a JSON record ({exc.args[0]})")
+                    continue
                 if not isinstance(rec, dict) or not rec.get("id") or not rec.get("text"):
-                    raise InputError(f"{path}:{n}: a record needs non-empty 'id' and 'text'")
+                    yield InputError(f"{path}:{n}: a record needs non-empty 'id' and 'text'")
+                    continue
                 rid = str(rec["id"])
                 given = {k: str(rec[k]) for k in _META_KEYS if rec.get(k)}
                 yield Document(

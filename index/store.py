@@ -20,7 +20,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -318,6 +318,11 @@ class StoreWriter:
         for s in sections:
             self._w.add_document(**_section_fields(s, meta, record.path))
         self.added += 1
+
+    def touch(self, record: DocRecord, mtime: float, size: int) -> None:
+        """Record a new modification time for an unchanged document (its record only)."""
+        self._w.delete_by_term("section_id", f"{record.doc_id}#")
+        self._w.add_document(**_doc_fields(replace(record, mtime=mtime, size=size)))
 
     def commit(self) -> None:
         self._w.commit(optimize=False)

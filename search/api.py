@@ -152,13 +152,16 @@ class Index:
 
     @classmethod
     def create(
-        cls, path: str | os.PathLike[str], sources: Iterable[str | os.PathLike[str]]
+        cls,
+        path: str | os.PathLike[str],
+        sources: Iterable[str | os.PathLike[str]],
+        progress: Progress | None = None,
     ) -> tuple[Index, BuildReport]:
         """Build a new index at ``path`` from files and folders (replacing any old one)."""
         from index import builder
 
         folder = Path(path)
-        report = builder.rebuild(folder, [Path(s) for s in sources])
+        report = builder.rebuild(folder, [Path(s) for s in sources], progress=progress)
         return cls.open(folder), report
 
     @classmethod

@@ -152,6 +152,40 @@ def emit_result(result: SearchResult, as_json: bool) -> None:
         click.echo(output.human_result(result, use_color()), nl=False)
 
 
+def terminal_progress(paths: list[Path]) -> Callable[[str, int], None] | None:
+    """A one-line progress display on a terminal (files, MB, rate, time left); else None.
+
+    It appears only once indexing has taken more than half a second.
+    """
+    if not sys.stderr.isatty() or not paths:
+        return None
+    import time
+
+    from index.builder import BuildReport, iter_files
+
+    sizes = [f.stat().st_size for f, _ in iter_files(paths, BuildReport()) if f.exists()]
+    total = sum(sizes) / 2**20
+    start = time.monotonic()
+    done = {"files": 0, "mb": 0.0}
+
+    def update(path: str, nbytes: int) -> None:
+        done["files"] += 1
+        done["mb"] += nbytes / 2**20
+        elapsed = time.monotonic() - start
+        if elapsed < 0.5:
+            return
+        rate = done["mb"] / elapsed if elapsed else 0.0
+        left = (total - done["mb"]) / rate if rate else 0.0
+        click.echo(
+            f"\r{done['files']}/{len(sizes)} files, {done['mb']:.1f}/{total:.1f} MB, "
+            f"{rate:.1f} MB/s, {left:.0f} s left   ",
+            err=True,
+            nl=done["files"] == len(sizes),
+        )
+
+    return update
+
+
 @main.command("index")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--rebuild", is_flag=True, help="Build from scratch and switch atomically.")
@@ -180,10 +214,13 @@ def index_cmd(
                     if WhooshStore.exists(folder)
                     else seed_paths()
                 )
-            ix, report = Index.create(folder, targets)
+            ix, report = Index.create(folder, targets, progress=terminal_progress(targets))
         else:
             ix = Index.open(folder)
-            report = ix.update(list(paths), prune=prune, wait=wait)
+            targets = list(paths) or [Path(s) for s in ix.stats().sources]
+            report = ix.update(
+                list(paths), prune=prune, wait=wait, progress=terminal_progress(targets)
+            )
     for path, reason in report.failed:
         click.echo(f"rsearch: {path}: {reason}", err=True)
     for warning in report.warnings:

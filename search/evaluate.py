@@ -147,6 +147,7 @@ class Comparison:
 def build_both(paths: list[Path]) -> tuple[Index, Any, int, int, float]:
     """Index ``paths`` with rsearch (in memory) and the same sections with plain Whoosh."""
     from index.builder import BuildReport, iter_files, prepare
+    from index.models import Document
     from index.readers import reader_for
     from search.baseline import PlainWhoosh
 
@@ -163,6 +164,8 @@ def build_both(paths: list[Path]) -> tuple[Index, Any, int, int, float]:
             reader = reader_for(f)
             assert reader is not None
             for doc in reader(f, rel):
+                if not isinstance(doc, Document):
+                    continue  # a bad record: rsearch skipped it too
                 p = prepare(doc)
                 docs += 1
                 sections += len(p.sections)

@@ -13,16 +13,15 @@ from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 
 from index.analysis import loose_analyzer, swedish_analyzer
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 
 KIND_SECTION = "section"
 KIND_DOC = "doc"
 
 # Text fields searched, and their weight relative to the body (BM25F-style field boosts).
 FIELD_WEIGHTS: dict[str, float] = {
-    "section_title": 2.0,
+    "heading": 1.5,
     "body": 1.0,
-    "title": 0.6,
 }
 LOOSE_WEIGHT = 0.3
 
@@ -37,11 +36,10 @@ def build_schema() -> Schema:
         anchor=STORED(),
         path=STORED(),
         source=ID(stored=True),
-        title=TEXT(analyzer=sv),  # document title + section context, for ranking
+        heading=TEXT(analyzer=sv),  # section title + context + document title, for ranking
         doc_title=STORED(),
         context=STORED(),
-        section_title=TEXT(analyzer=sv),
-        heading=STORED(),  # the section title as displayed
+        section_title=STORED(),  # the section title as displayed
         body=TEXT(analyzer=sv),
         text=STORED(),  # the section as displayed (body plus its heading line)
         loose=TEXT(analyzer=loose_analyzer(), phrase=False),

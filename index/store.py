@@ -40,7 +40,8 @@ MANIFEST = "rsearch.json"
 _PARTS_WEIGHT = 0.5
 _NEAR_SLOP = 3
 _NEAR_WEIGHT = 2.0
-_CANDIDATES = 200
+_NEAR_MAX_WORDS = 4  # longer questions are ranked by coverage; phrase matching is costly
+_CANDIDATES = 100
 WRITER_MB = 512  # posting pool held in memory before Whoosh spills sorted runs to disk
 _COVERAGE_POWER = 2.0
 _BM25_B = 0.75
@@ -113,7 +114,7 @@ def clause_words(clause: Clause) -> list[str]:
     return [w for c in (*clause.must, *clause.should, *clause.must_not) for w in clause_words(c)]
 
 
-def _compile_word(word: str, terms: Terms) -> wq.Query:
+def _compile_word(word: str, terms: Terms, absent: frozenset[str]) -> wq.Query:
     t = terms[word]
     main = wq.Or([wq.Term(f, t.stem, boost=w) for f, w in schema.FIELD_WEIGHTS.items()])
     alternatives: list[wq.Query] = [main]
@@ -129,36 +130,47 @@ def _compile_word(word: str, terms: Terms) -> wq.Query:
                 ]
             )
         )
-    alternatives.append(wq.Term("loose", t.loose, boost=schema.LOOSE_WEIGHT))
+    if word in absent:
+        # Only for a word that occurs nowhere as written: the loose field (no å/ä/ö, no
+        # derivational ending) finds its near misses. Searching it always costs time.
+        alternatives.append(wq.Term("loose", t.loose, boost=schema.LOOSE_WEIGHT))
     # A sum, not Whoosh's DisjunctionMax: that matcher scores a section by the best
     # alternative of *any* section (whoosh3 3.54), so a parts-only match tied the whole word.
     return wq.Or(alternatives)
 
 
 def _compile_phrase(
-    words: tuple[str, ...], terms: Terms, slop: int = 1, boost: float = 1.0
+    words: tuple[str, ...],
+    terms: Terms,
+    absent: frozenset[str],
+    slop: int = 1,
+    boost: float = 1.0,
 ) -> wq.Query:
     if len(words) == 1:
-        return _compile_word(words[0], terms)
+        return _compile_word(words[0], terms, absent)
     stems = [terms[w].stem for w in words]
     return wq.Or(
         [
             wq.Phrase(f, stems, slop=slop, boost=boost * schema.FIELD_WEIGHTS[f])
-            for f in ("section_title", "body")
+            for f in schema.FIELD_WEIGHTS
         ]
     )
 
 
-def compile_query(clause: Clause, terms: Terms) -> wq.Query:
-    """Turn the neutral query into a Whoosh query over the weighted fields."""
+def compile_query(clause: Clause, terms: Terms, absent: frozenset[str] = frozenset()) -> wq.Query:
+    """Turn the neutral query into a Whoosh query over the weighted fields.
+
+    ``absent`` are the words that occur nowhere in the index as written: only they are
+    also looked up in the loose field.
+    """
     if isinstance(clause, Word):
-        return _compile_word(clause.text, terms)
+        return _compile_word(clause.text, terms, absent)
     if isinstance(clause, _Near):
-        return _compile_phrase(clause.words, terms, slop=_NEAR_SLOP, boost=_NEAR_WEIGHT)
+        return _compile_phrase(clause.words, terms, absent, _NEAR_SLOP, _NEAR_WEIGHT)
     if isinstance(clause, Phrase):
-        return _compile_phrase(clause.words, terms)
-    must = [compile_query(c, terms) for c in clause.must]
-    should = [compile_query(c, terms) for c in clause.should]
+        return _compile_phrase(clause.words, terms, absent)
+    must = [compile_query(c, terms, absent) for c in clause.must]
+    should = [compile_query(c, terms, absent) for c in clause.should]
     q: wq.Query
     if must and should:
         q = wq.AndMaybe(wq.And(must) if len(must) > 1 else must[0], wq.Or(should))
@@ -167,28 +179,16 @@ def compile_query(clause: Clause, terms: Terms) -> wq.Query:
     elif should:
         q = wq.Or(should) if len(should) > 1 else should[0]
     else:
-        q = wq.Every()
+        q = wq.Term("kind", schema.KIND_SECTION)  # only exclusions: every section
     if clause.must_not:
-        q = wq.AndNot(q, wq.Or([compile_query(c, terms) for c in clause.must_not]))
+        q = wq.AndNot(q, wq.Or([compile_query(c, terms, absent) for c in clause.must_not]))
     return q
-
-
-def _clause_terms(clause: Clause, terms: Terms) -> set[tuple[str, str]]:
-    """Every (field, term) through which a top-level clause can match a section."""
-    out: set[tuple[str, str]] = set()
-    for w in clause_words(clause):
-        t = terms[w]
-        for f in schema.FIELD_WEIGHTS:
-            out.add((f, t.stem))
-            out.update((f, p) for p in t.parts)
-        out.add(("loose", t.loose))
-    return out
 
 
 def _with_proximity(query: Bool) -> Bool:
     """Add the query's loose words as a sloppy phrase: adjacent matches rank higher."""
     words = tuple(c.text for c in query.should if isinstance(c, Word))
-    if len(words) < 2 or len(words) > 6:
+    if len(words) < 2 or len(words) > _NEAR_MAX_WORDS:
         return query
     return Bool(query.must, (*query.should, _Near(words)), query.must_not)
 
@@ -198,8 +198,13 @@ class _Near(Phrase):
     """A phrase that tolerates a few words in between (only added internally)."""
 
 
-def compile_filters(filters: Filters) -> wq.Query:
-    parts: list[wq.Query] = [wq.Term("kind", schema.KIND_SECTION)]
+def compile_filters(filters: Filters) -> wq.Query | None:
+    """Restrictions as a Whoosh filter (None when there are none).
+
+    Document records carry no searchable text, so text queries never match them and
+    need no "sections only" filter: computing one would walk every section per search.
+    """
+    parts: list[wq.Query] = []
     if filters.org:
         parts.append(wq.Term("org", filters.org))
     if filters.doctype:
@@ -212,7 +217,9 @@ def compile_filters(filters: Filters) -> wq.Query:
                 (filters.date_to + "~") if filters.date_to else None,
             )
         )
-    return wq.And(parts)
+    if not parts:
+        return None
+    return wq.And(parts) if len(parts) > 1 else parts[0]
 
 
 def _doc_fields(record: DocRecord) -> dict[str, Any]:
@@ -240,20 +247,19 @@ def _section_fields(s: Section, meta: Metadata, path: str | None) -> dict[str, A
     body = s.text
     first, _, rest = body.partition("\n")
     if first.strip() == s.title.strip():
-        body = rest  # the heading is indexed once, in section_title
+        body = rest  # the heading line is indexed once, in the heading field
     fields: dict[str, Any] = {
         "kind": schema.KIND_SECTION,
         "section_id": s.section_id,
         "doc_id": s.doc_id,
         "anchor": s.anchor,
         "path": path,
-        # The document title and the section's context rank like a heading, below it.
-        "title": "\n".join(t for t in (meta.title or "", s.context) if t),
+        # The section's title, its context (a deck's divider slide) and the document's
+        # title rank above the body.
+        "heading": "\n".join(t for t in dict.fromkeys((s.title, s.context, meta.title or "")) if t),
         "doc_title": meta.title or "",
         "context": s.context,
-        # A section titled only by its document's title adds nothing to rank by.
-        "section_title": s.title if s.title != meta.title else "",
-        "heading": s.title,
+        "section_title": s.title,
         "body": body,
         "text": s.text,
         "loose": text,
@@ -416,6 +422,26 @@ class WhooshStore:
 
     # -- reading -------------------------------------------------------------------
 
+    _cached: Any = None
+
+    @contextlib.contextmanager
+    def _reading(self) -> Iterator[Any]:
+        """A searcher kept open between calls, refreshed when a commit has happened.
+
+        Opening one per search re-reads the index's table of contents and every
+        segment's metadata; a kept searcher costs that only after a change.
+        """
+        s = self._cached
+        if s is not None and not s.up_to_date():
+            # A new searcher, not ``refresh()``: whoosh3 3.54 fails to refresh one that
+            # was opened on an empty index.
+            s.close()
+            s = None
+        if s is None:
+            s = self._ix.searcher(weighting=scoring.BM25F(B=_BM25_B, K1=_BM25_K1))
+        self._cached = s
+        yield s
+
     def search(self, request: Request) -> StoreResult:
         """Rank sections: BM25F over the weighted fields, then a coordination reward.
 
@@ -424,7 +450,6 @@ class WhooshStore:
         beats one that repeats a single word. Filters select without scoring.
         """
         terms = self.terms.lookup(clause_words(request.query))
-        q = compile_query(_with_proximity(request.query), terms)
         clauses = [*request.query.must, *request.query.should]
         facets = None
         if request.facets:
@@ -433,37 +458,27 @@ class WhooshStore:
                 "doctype": sorting.FieldFacet("doctype", maptype=sorting.Count),
                 "year": sorting.FieldFacet("year", maptype=sorting.Count),
             }
-        with self._ix.searcher(weighting=scoring.BM25F(B=_BM25_B, K1=_BM25_K1)) as s:
+        with self._reading() as s:
+            reader = s.reader()
+            absent = frozenset(
+                w
+                for w, t in terms.items()
+                if not any(reader.doc_frequency(f, t.stem) for f in schema.FIELD_WEIGHTS)
+            )
+            q = compile_query(_with_proximity(request.query), terms, absent)
             coordinate = len(clauses) > 1
             results = s.search(
                 q,
                 limit=max(request.limit, _CANDIDATES if coordinate else 1),
                 filter=compile_filters(request.filters),
                 groupedby=facets,
-                terms=coordinate,
+                # Visit every match instead of skipping blocks: the exact total then
+                # comes free, where block skipping needs a second counting pass.
+                optimize=False,
             )
-            scored: list[tuple[float, int]] = []
+            scored = [(r.score or 0.0, i) for i, r in enumerate(results)]
             if coordinate:
-                term_sets = [_clause_terms(c, terms) for c in clauses]
-                weights = [
-                    max((s.idf(f, t) for f, t in ts if f == "body"), default=1.0)
-                    for ts in term_sets
-                ]
-                total_weight = sum(weights) or 1.0
-                for i, r in enumerate(results):
-                    matched = {
-                        (f, t.decode("utf-8") if isinstance(t, bytes) else t)
-                        for f, t in (r.matched_terms() or ())
-                    }
-                    covered = sum(
-                        w for ts, w in zip(term_sets, weights, strict=True) if ts & matched
-                    )
-                    scored.append(
-                        ((r.score or 0.0) * (covered / total_weight) ** _COVERAGE_POWER, i)
-                    )
-                scored.sort(key=lambda x: -x[0])
-            else:
-                scored = [(r.score or 0.0, i) for i, r in enumerate(results)]
+                scored = self._coordinate(s, results, clauses, terms, absent)
             hits = [
                 StoredHit(score=score, fields=dict(results[i].fields()))
                 for score, i in scored[: request.limit]
@@ -490,7 +505,7 @@ class WhooshStore:
         """
         terms = self.terms.lookup(words)
         out: dict[str, str] = {}
-        with self._ix.searcher() as s:
+        with self._reading() as s:
             reader = s.reader()
 
             def df(t: str) -> int:
@@ -516,20 +531,51 @@ class WhooshStore:
                     out[word] = best[1]
         return out
 
+    @staticmethod
+    def _coordinate(
+        s: Any, results: Any, clauses: list[Clause], terms: Terms, absent: frozenset[str]
+    ) -> list[tuple[float, int]]:
+        """Rescale candidates by the idf-weighted share of the query clauses they match.
+
+        Each clause's matcher skips straight to the candidates (in document order), so
+        the cost grows with the number of candidates, not with how common a word is.
+        """
+        docnums = sorted(r.docnum for r in results)
+        weights: list[float] = []
+        covered: dict[int, float] = {}
+        for clause in clauses:
+            words = clause_words(clause)
+            weight = max((s.idf("body", terms[w].stem) for w in words), default=1.0)
+            weights.append(weight)
+            m = compile_query(clause, terms, absent).matcher(s)
+            for d in docnums:
+                if not m.is_active():
+                    break
+                if m.id() < d:
+                    m.skip_to(d)
+                if m.is_active() and m.id() == d:
+                    covered[d] = covered.get(d, 0.0) + weight
+        total = sum(weights) or 1.0
+        scored = [
+            ((r.score or 0.0) * (covered.get(r.docnum, 0.0) / total) ** _COVERAGE_POWER, i)
+            for i, r in enumerate(results)
+        ]
+        return sorted(scored, key=lambda x: -x[0])
+
     def section(self, section_id: str) -> dict[str, Any] | None:
-        with self._ix.searcher() as s:
+        with self._reading() as s:
             fields = s.document(section_id=section_id)
         if fields and fields.get("kind") == schema.KIND_SECTION:
             return dict(fields)
         return None
 
     def documents(self) -> list[DocRecord]:
-        with self._ix.searcher() as s:
+        with self._reading() as s:
             docs = [_record_from(f) for f in s.documents(kind=schema.KIND_DOC)]
         return sorted(docs, key=lambda d: (d.path or "", d.doc_id))
 
     def sections_of(self, doc_id: str) -> list[dict[str, Any]]:
-        with self._ix.searcher() as s:
+        with self._reading() as s:
             found = [
                 dict(f) for f in s.documents(doc_id=doc_id) if f.get("kind") == schema.KIND_SECTION
             ]
@@ -537,7 +583,7 @@ class WhooshStore:
 
     def counts(self) -> tuple[int, int]:
         """Number of documents and of sections."""
-        with self._ix.searcher() as s:
+        with self._reading() as s:
             docs = s.doc_frequency("kind", schema.KIND_DOC)
             sections = s.doc_frequency("kind", schema.KIND_SECTION)
         return int(docs), int(sections)
@@ -549,6 +595,9 @@ class WhooshStore:
         return sum(p.stat().st_size for p in gen.iterdir() if p.is_file())
 
     def close(self) -> None:
+        if self._cached is not None:
+            self._cached.close()
+            self._cached = None
         self.terms.close()
         self._ix.close()
 

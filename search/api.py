@@ -297,7 +297,7 @@ class Index:
             doc_id=f["doc_id"],
             path=f.get("path"),
             section_id=f["section_id"],
-            section_title=f.get("heading", ""),
+            section_title=f.get("section_title", ""),
             title=f.get("doc_title") or None,
             org=f.get("org") or None,
             doctype=f.get("doctype") or None,

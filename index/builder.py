@@ -22,6 +22,8 @@ from index.store import StoreWriter, WhooshStore
 
 # Called after each file with its path and size in bytes (for progress bars).
 Progress = Callable[[str, int], None]
+# Worker processes for full builds (incremental updates are small and run in-process).
+BUILD_PROCS = max(1, min(2, os.cpu_count() or 1))
 SKIP_DIRS = {".git", ".hg", ".svn", "__pycache__", "node_modules", ".venv", "venv"}
 
 
@@ -120,6 +122,7 @@ def update(
     prune: bool = False,
     wait: float = 0.0,
     progress: Progress | None = None,
+    procs: int = 1,
 ) -> BuildReport:
     """Bring the index up to date with ``paths``: add new, re-index changed documents.
 
@@ -138,7 +141,7 @@ def update(
             by_file.setdefault(d.source.split("::", 1)[0], []).append(d)
     taken = {d.doc_id: d.source for d in records}
     seen: set[str] = set()
-    with store.writer(wait=wait) as w:
+    with store.writer(wait=wait, procs=procs) as w:
         for f, rel in iter_files(paths, report):
             try:
                 st = f.stat()
@@ -245,7 +248,7 @@ def rebuild(folder: Path, paths: list[Path], progress: Progress | None = None) -
     sources = [str(p.expanduser().resolve()) for p in paths]
     store = WhooshStore.create(folder, sources)
     try:
-        report = update(store, paths, progress=progress)
+        report = update(store, paths, progress=progress, procs=BUILD_PROCS)
     except BaseException:
         store.close()
         raise

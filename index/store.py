@@ -295,11 +295,16 @@ def _record_from(fields: dict[str, Any]) -> DocRecord:
 class StoreWriter:
     """Adds and deletes whole documents; nothing is visible until :meth:`commit`."""
 
-    def __init__(self, ix: Any, wait: float = 0.0) -> None:
+    def __init__(self, ix: Any, wait: float = 0.0, procs: int = 1) -> None:
         deadline = time.monotonic() + wait
+        options: dict[str, Any] = dict(limitmb=WRITER_MB)
+        if procs > 1:
+            # Whoosh's multiprocessing writer: documents are analysed and indexed by
+            # ``procs`` worker processes into segments that one commit publishes.
+            options.update(procs=procs, multisegment=True, limitmb=WRITER_MB // procs)
         while True:
             try:
-                self._w = ix.writer(limitmb=WRITER_MB)
+                self._w = ix.writer(**options)
                 break
             except windex.LockError:
                 if time.monotonic() >= deadline:
@@ -309,6 +314,10 @@ class StoreWriter:
                     ) from None
                 time.sleep(0.2)
         self.added = 0
+        # Words of the added text: worker processes analyse them, so the parent records
+        # them here for the term cache.
+        self.words: set[str] = set()
+        self._collect_words = procs > 1
 
     def delete(self, doc_id: str) -> None:
         """Remove a document and every one of its sections."""
@@ -322,7 +331,11 @@ class StoreWriter:
             self.delete(record.doc_id)
         self._w.add_document(**_doc_fields(record))
         for s in sections:
-            self._w.add_document(**_section_fields(s, meta, record.path))
+            fields = _section_fields(s, meta, record.path)
+            self._w.add_document(**fields)
+            if self._collect_words:
+                self.words.update(analysis.raw_words(fields["heading"]))
+                self.words.update(analysis.raw_words(fields["body"]))
         self.added += 1
 
     def touch(self, record: DocRecord, mtime: float, size: int) -> None:
@@ -409,15 +422,21 @@ class WhooshStore:
     # -- writing -------------------------------------------------------------------
 
     @contextlib.contextmanager
-    def writer(self, wait: float = 0.0) -> Iterator[StoreWriter]:
-        """A writer that commits on success and discards everything on error."""
-        w = StoreWriter(self._ix, wait=wait)
+    def writer(self, wait: float = 0.0, procs: int = 1) -> Iterator[StoreWriter]:
+        """A writer that commits on success and discards everything on error.
+
+        ``procs`` > 1 analyses in that many worker processes (on-disk indexes only).
+        """
+        if self.folder is None:
+            procs = 1
+        w = StoreWriter(self._ix, wait=wait, procs=procs)
         try:
             yield w
         except BaseException:
             w.cancel()
             raise
         w.commit()
+        self.terms.save_words(w.words)
         self.terms.save_seen()
 
     # -- reading -------------------------------------------------------------------

@@ -325,12 +325,19 @@ def analyze(text: tuple[str, ...], as_json: bool) -> None:
     type=click.Path(exists=True, path_type=Path),
     help="Extra documents indexed with a qrels corpus (e.g. ../shared/corpus/*.jsonl.gz).",
 )
+@click.option(
+    "--keep",
+    "keep_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Keep rsearch's index in this folder and reuse it when it exists.",
+)
 @click.option("--json", "as_json", is_flag=True)
 def eval_cmd(
     judged: Path,
     docs_paths: tuple[Path, ...],
     split: str,
     distractors: tuple[Path, ...],
+    keep_dir: Path | None,
     as_json: bool,
 ) -> None:
     """Score rsearch and a plain Whoosh + Snowball baseline on a judged query set.
@@ -344,9 +351,9 @@ def eval_cmd(
 
     with errors():
         if judged.is_dir():
-            c = evaluate.compare_qrels(judged, split, list(distractors))
+            c = evaluate.compare_qrels(judged, split, list(distractors), keep_dir)
         else:
-            c = evaluate.compare_seeds(judged, list(docs_paths) or seed_paths())
+            c = evaluate.compare_seeds(judged, list(docs_paths) or seed_paths(), keep_dir)
     if as_json:
         click.echo(
             output.to_json(

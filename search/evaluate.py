@@ -144,15 +144,27 @@ class Comparison:
     build_seconds: float
 
 
-def build_both(paths: list[Path]) -> tuple[Index, Any, int, int, float]:
-    """Index ``paths`` with rsearch (in memory) and the same sections with plain Whoosh."""
+def build_both(
+    paths: list[Path], index_dir: Path | None = None
+) -> tuple[Index, Any, int, int, float]:
+    """Index ``paths`` with rsearch and the same sections with plain Whoosh (in memory).
+
+    With ``index_dir``, rsearch's index is kept on disk there and reused when it exists
+    (large distractor sets take many minutes to index).
+    """
     from index.builder import BuildReport, iter_files, prepare
     from index.models import Document
     from index.readers import reader_for
+    from index.store import WhooshStore
     from search.baseline import PlainWhoosh
 
     t0 = time.perf_counter()
-    ix = Index.in_memory(paths)
+    if index_dir is None:
+        ix = Index.in_memory(paths)
+    elif WhooshStore.exists(index_dir):
+        ix = Index.open(index_dir)
+    else:
+        ix = Index.create(index_dir, paths)[0]
     build = time.perf_counter() - t0
     plain = PlainWhoosh()
     report = BuildReport()
@@ -176,10 +188,10 @@ def build_both(paths: list[Path]) -> tuple[Index, Any, int, int, float]:
     return ix, plain, docs, sections, build
 
 
-def compare_seeds(queries: Path, docs: list[Path]) -> Comparison:
+def compare_seeds(queries: Path, docs: list[Path], index_dir: Path | None = None) -> Comparison:
     """Seed-format evaluation of rsearch and the baseline over ``docs``."""
     qs = load_jsonl(queries)
-    ix, plain, n_docs, n_sections, build = build_both(docs)
+    ix, plain, n_docs, n_sections, build = build_both(docs, index_dir)
     return Comparison(
         eval_seeds(index_search(ix), qs, "rsearch"),
         eval_seeds(plain.search, qs, "plain Whoosh + Snowball"),
@@ -189,12 +201,19 @@ def compare_seeds(queries: Path, docs: list[Path]) -> Comparison:
     )
 
 
-def compare_qrels(folder: Path, split: str = "dev", distractors: Sequence[Path] = ()) -> Comparison:
+def compare_qrels(
+    folder: Path,
+    split: str = "dev",
+    distractors: Sequence[Path] = (),
+    index_dir: Path | None = None,
+) -> Comparison:
     """Qrels-format evaluation of a folder with ``corpus.jsonl``, ``<split>-queries.jsonl``
     and ``<split>-qrels.tsv``; ``distractors`` are indexed with the corpus."""
     qs = load_jsonl(folder / f"{split}-queries.jsonl")
     qrels = load_qrels(folder / f"{split}-qrels.tsv")
-    ix, plain, n_docs, n_sections, build = build_both([folder / "corpus.jsonl", *distractors])
+    ix, plain, n_docs, n_sections, build = build_both(
+        [folder / "corpus.jsonl", *distractors], index_dir
+    )
     return Comparison(
         eval_qrels(index_search(ix), qs, qrels, "rsearch"),
         eval_qrels(plain.search, qs, qrels, "plain Whoosh + Snowball"),
@@ -216,6 +235,7 @@ def report_lines(c: Comparison) -> list[str]:
             + f"{r.latency(0.5):>9.1f}{r.latency(0.95):>9.1f}"
         )
     rows.append(
-        f"({c.documents} documents, {c.sections} sections; rsearch build {c.build_seconds:.1f} s)"
+        f"({c.documents} documents, {c.sections} sections; "
+        f"rsearch index ready in {c.build_seconds:.1f} s)"
     )
     return rows

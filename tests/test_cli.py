@@ -103,6 +103,15 @@ def test_show_docs_stats(seed_index_dir: Path) -> None:
     assert code == 0 and json.loads(out)["section_title"].startswith("Planeringsprocessen")
     code, out, _ = run("docs", "--json", "--index", str(seed_index_dir))
     docs = json.loads(out)
+    table = {d["path"]: (d["org"], d["doctype"], d["date"]) for d in docs}
+    assert table == {
+        "000_cb0cf3f13fc08513.txt": ("Region Kronoberg", "nyhetsbrev", "2025-01"),
+        "001_b7a6846f7dc914a0.txt": ("Region Kalmar län", "protokoll", None),
+        "002_b14fd12e5c9e615b.txt": ("Region Kalmar län", "presentation", "2024-05-17"),
+        "003_04b3993313128445.txt": ("Region Kalmar län", "presentation", "2025-06-17"),
+        "004_b8ebff7d4bb7d37c.txt": ("Region Skåne", "mötesanteckningar", "2024-01-15"),
+    }
+    assert all(d["sections"] > 0 for d in docs)
     assert {d["path"] for d in docs} == {
         p.name for p in (Path(__file__).parent.parent / "seeds").glob("*.txt")
     }

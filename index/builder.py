@@ -24,6 +24,7 @@ from index.store import StoreWriter, WhooshStore
 Progress = Callable[[str, int], None]
 # Worker processes for full builds (incremental updates are small and run in-process).
 BUILD_PROCS = max(1, min(2, os.cpu_count() or 1))
+PARALLEL_FROM_BYTES = 16 * 2**20  # smaller builds are over before workers would start
 SKIP_DIRS = {".git", ".hg", ".svn", "__pycache__", "node_modules", ".venv", "venv"}
 
 
@@ -142,6 +143,7 @@ def update(
     taken = {d.doc_id: d.source for d in records}
     seen: set[str] = set()
     with store.writer(wait=wait, procs=procs) as w:
+        run = _Run(w, known, taken, seen, report)
         for f, rel in iter_files(paths, report):
             try:
                 st = f.stat()
@@ -155,7 +157,7 @@ def update(
                 if progress:
                     progress(str(f), st.st_size)
                 continue
-            _index_file(w, f, rel, st, known, taken, seen, report)
+            run.index_file(f, rel, st)
             if progress:
                 progress(str(f), st.st_size)
         if prune:
@@ -170,71 +172,64 @@ def update(
     return report
 
 
-def _index_file(
-    w: StoreWriter,
-    f: Path,
-    rel: str,
-    st: os.stat_result,
-    known: dict[str, DocRecord],
-    taken: dict[str, str | None],
-    seen: set[str],
-    report: BuildReport,
-) -> None:
-    """Read one file and add or replace each of its documents that changed."""
-    reader = readers.reader_for(f)
-    assert reader is not None
-    try:
-        for item in reader(f, rel):
-            if isinstance(item, InputError):
-                # "<file>:<line>: <reason>" for one bad record of a JSON Lines file.
-                line, _, reason = str(item).removeprefix(f"{f}:").partition(": ")
-                report.failed.append((f"{f}:{line}", reason))
-                continue
-            _index_document(w, item, f, st, known, taken, seen, report)
-    except InputError as exc:
-        report.failed.append((str(f), str(exc).removeprefix(f"{f}: ")))
-    except OSError as exc:
-        report.failed.append((str(f), exc.strerror or str(exc)))
+@dataclass
+class _Run:
+    """What one update knows while it walks the files: the writer, the index's records
+    by source, the doc ids taken, the sources seen, and its report."""
 
+    w: StoreWriter
+    known: dict[str, DocRecord]
+    taken: dict[str, str | None]
+    seen: set[str]
+    report: BuildReport
 
-def _index_document(
-    w: StoreWriter,
-    doc: Document,
-    f: Path,
-    st: os.stat_result,
-    known: dict[str, DocRecord],
-    taken: dict[str, str | None],
-    seen: set[str],
-    report: BuildReport,
-) -> None:
-    source = doc.source or ""
-    seen.add(source)
-    digest = hashlib.sha1(doc.text.encode("utf-8")).hexdigest()
-    old = known.get(source)
-    if old and old.content_hash == digest:
-        if (old.mtime, old.size) != (st.st_mtime, st.st_size):
-            # Touched but unchanged: record the new stat so the next run skips the file.
-            w.touch(old, st.st_mtime, st.st_size)
-        report.unchanged += 1
-        return
-    doc_id = doc.doc_id
-    if taken.get(doc_id) not in (None, source):
-        # Same relative name from another folder: keep both apart.
-        doc_id = f"{doc_id}~{hashlib.sha1(source.encode('utf-8')).hexdigest()[:6]}"
-        doc = _with_id(doc, doc_id)
-    if old and old.doc_id != doc_id:
-        w.delete(old.doc_id)
-    prepared = prepare(doc, digest, st.st_mtime, st.st_size)
-    if not prepared.sections:
-        report.failed.append((str(f), "no text to index"))
-        return
-    w.add(prepared.record, prepared.sections, prepared.meta, replace=doc_id in taken)
-    taken[doc_id] = source
-    report.sections += len(prepared.sections)
-    if old:
-        report.updated += 1
-    else:
-        report.added += 1
+    def index_file(self, f: Path, rel: str, st: os.stat_result) -> None:
+        """Read one file and add or replace each of its documents that changed."""
+        reader = readers.reader_for(f)
+        assert reader is not None
+        try:
+            for item in reader(f, rel):
+                if isinstance(item, InputError):
+                    # "<file>:<line>: <reason>" for one bad record of a JSON Lines file.
+                    line, _, reason = str(item).removeprefix(f"{f}:").partition(": ")
+                    self.report.failed.append((f"{f}:{line}", reason))
+                    continue
+                self.index_document(item, f, st)
+        except InputError as exc:
+            self.report.failed.append((str(f), str(exc).removeprefix(f"{f}: ")))
+        except OSError as exc:
+            self.report.failed.append((str(f), exc.strerror or str(exc)))
+
+    def index_document(self, doc: Document, f: Path, st: os.stat_result) -> None:
+        report = self.report
+        source = doc.source or ""
+        self.seen.add(source)
+        digest = hashlib.sha1(doc.text.encode("utf-8")).hexdigest()
+        old = self.known.get(source)
+        if old and old.content_hash == digest:
+            if (old.mtime, old.size) != (st.st_mtime, st.st_size):
+                # Touched but unchanged: record the new stat so the next run skips the file.
+                self.w.touch(old, st.st_mtime, st.st_size)
+            report.unchanged += 1
+            return
+        doc_id = doc.doc_id
+        if self.taken.get(doc_id) not in (None, source):
+            # Same relative name from another folder: keep both apart.
+            doc_id = f"{doc_id}~{hashlib.sha1(source.encode('utf-8')).hexdigest()[:6]}"
+            doc = _with_id(doc, doc_id)
+        if old and old.doc_id != doc_id:
+            self.w.delete(old.doc_id)
+        prepared = prepare(doc, digest, st.st_mtime, st.st_size)
+        if not prepared.sections:
+            report.failed.append((str(f), "no text to index"))
+            return
+        self.w.add(prepared.record, prepared.sections, prepared.meta, replace=doc_id in self.taken)
+        self.taken[doc_id] = source
+        report.sections += len(prepared.sections)
+        if old:
+            report.updated += 1
+        else:
+            report.added += 1
 
 
 def _with_id(doc: Document, doc_id: str) -> Document:
@@ -247,8 +242,10 @@ def rebuild(folder: Path, paths: list[Path], progress: Progress | None = None) -
     """Build a fresh index from ``paths`` beside the current one, then switch to it."""
     sources = [str(p.expanduser().resolve()) for p in paths]
     store = WhooshStore.create(folder, sources)
+    size = sum(f.stat().st_size for f, _ in iter_files(paths, BuildReport()) if f.exists())
+    procs = BUILD_PROCS if size >= PARALLEL_FROM_BYTES else 1
     try:
-        report = update(store, paths, progress=progress, procs=BUILD_PROCS)
+        report = update(store, paths, progress=progress, procs=procs)
     except BaseException:
         store.close()
         raise

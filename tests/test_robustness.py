@@ -22,6 +22,7 @@ from index import readers
 from search import Index
 from search.cli import main
 from tests.conftest import SEEDS
+from tests.test_readers import make_pdf
 
 WORDS = [
     "budget",
@@ -104,25 +105,6 @@ def test_sigkill_during_rebuild_keeps_old_index(tmp_path: Path) -> None:
         assert state(ix) == before
 
 
-def minimal_pdf_without_text() -> bytes:
-    objs = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] >>",
-    ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for i, body in enumerate(objs, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % i + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
-    for off in offsets:
-        out += b"%010d 00000 n \n" % off
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
-    return bytes(out)
-
-
 def test_bad_input_zoo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(readers, "LARGE_TEXT_BYTES", 200_000)
     monkeypatch.setattr(readers, "PART_BYTES", 60_000)
@@ -132,7 +114,7 @@ def test_bad_input_zoo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (zoo / "latin.txt").write_bytes("Protokoll från Växjö kommun om äldreomsorg.".encode("cp1252"))
     (zoo / "empty.txt").write_bytes(b"")
     (zoo / "binary.txt").write_bytes(b"\x00\x01\x02binary\x00" * 100)
-    (zoo / "scanned.pdf").write_bytes(minimal_pdf_without_text())
+    (zoo / "scanned.pdf").write_bytes(make_pdf([None]))
     (zoo / "corrupt.pdf").write_bytes(b"%PDF-1.4 this is not really a pdf")
     (zoo / "corrupt.docx").write_bytes(b"PK\x03\x04 not a zip")
     with zipfile.ZipFile(zoo / "nodoc.docx", "w") as z:

@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from index.errors import IndexMissingError, QueryError
+from index.errors import IndexMissingError, IndexVersionError, QueryError
 from index.models import DocRecord
 from index.queries import Filters, Request
-from index.store import WhooshStore
+from index.store import Manifest, WhooshStore
 from search.query import parse, query_terms
 from search.snippets import Snippet, make_snippet
 
@@ -181,7 +181,14 @@ class Index:
         """
         folder = Path(path)
         if WhooshStore.exists(folder):
-            return cls.open(folder), False
+            try:
+                return cls.open(folder), False
+            except IndexVersionError:
+                # An index of only the bundled seeds, left by an older rsearch, holds
+                # nothing of the user's: rebuild it rather than refuse the first search.
+                sources = Manifest.read(folder).sources
+                if any(Path(s).name != "seeds" for s in sources):
+                    raise
         ix, _ = cls.create(folder, seed_paths())
         return ix, True
 

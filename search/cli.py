@@ -202,15 +202,17 @@ def index_cmd(
     """
     folder = index_dir or default_index_dir()
     with errors():
-        from index.store import WhooshStore
+        from index.store import Manifest, WhooshStore
 
         if rebuild or not WhooshStore.exists(folder):
             from search.api import seed_paths
 
             targets = list(paths)
             if not targets:
+                # The manifest, not Index.open: an index of an older version can still
+                # say what it was built from.
                 targets = (
-                    [Path(s) for s in Index.open(folder).stats().sources]
+                    [Path(s) for s in Manifest.read(folder).sources]
                     if WhooshStore.exists(folder)
                     else seed_paths()
                 )

@@ -165,3 +165,33 @@ def test_installed_command(tmp_path: Path) -> None:
     )
     assert p.returncode == 0, p.stderr
     assert json.loads(p.stdout)["hits"][0]["path"] == "004_b8ebff7d4bb7d37c.txt"
+
+
+def test_default_seed_index_of_an_older_version_is_rebuilt(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    monkeypatch.delenv("RSEARCH_INDEX", raising=False)
+    assert run("--json", "karies")[0] == 0
+    manifest = tmp_path / "rsearch" / "index" / "rsearch.json"
+    data = json.loads(manifest.read_text())
+    data["analysis"] = "sv-0"
+    manifest.write_text(json.dumps(data))
+    code, out, err = run("--json", "karies")
+    assert code == 0 and "bundled seed" in err
+
+
+def test_rebuild_of_an_old_index_keeps_its_sources(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "a.txt").write_text("Beslut om gatubelysning.", encoding="utf-8")
+    ix = tmp_path / "ix"
+    assert run("index", str(src), "--index", str(ix))[0] == 0
+    manifest = ix / "rsearch.json"
+    data = json.loads(manifest.read_text())
+    data["format"] = 0
+    manifest.write_text(json.dumps(data))
+    code, _, err = run("gatubelysning", "--index", str(ix))
+    assert code == 2 and "--rebuild" in err
+    assert run("index", "--rebuild", "--index", str(ix))[0] == 0
+    assert run("gatubelysning", "--index", str(ix))[0] == 0

@@ -44,6 +44,8 @@ _NEAR_MAX_WORDS = 4  # longer questions are ranked by coverage; phrase matching 
 _CANDIDATES = 100
 WRITER_MB = 512  # posting pool held in memory before Whoosh spills sorted runs to disk
 _COVERAGE_POWER = 2.0
+_COMMON_SHARE = 0.05  # a word in more sections than this only adds to rarer words' matches
+_COMMON_MIN_DOCS = 2000  # ... and in more than this many: small indexes search every word
 _BM25_B = 0.75
 _BM25_K1 = 1.2
 
@@ -484,7 +486,7 @@ class WhooshStore:
                 for w, t in terms.items()
                 if not any(reader.doc_frequency(f, t.stem) for f in schema.FIELD_WEIGHTS)
             )
-            q = compile_query(_with_proximity(request.query), terms, absent)
+            q = self._plan(s, request.query, terms, absent)
             coordinate = len(clauses) > 1
             results = s.search(
                 q,
@@ -549,6 +551,37 @@ class WhooshStore:
                 if best[0] > 0:
                     out[word] = best[1]
         return out
+
+    @staticmethod
+    def _plan(s: Any, query: Bool, terms: Terms, absent: frozenset[str]) -> wq.Query:
+        """Compile the query so that very common words cost little.
+
+        Words found in more than ``_COMMON_SHARE`` of the sections (and the proximity
+        bonus) only add score to sections that match a rarer word of the query, the way
+        Lucene's common-terms query works: their long posting lists are skipped through,
+        not walked. A query of common words only is searched as it is.
+        """
+        full = _with_proximity(query)
+        if query.must or len(query.should) < 2:
+            return compile_query(full, terms, absent)
+        limit = max(_COMMON_SHARE * s.doc_count(), _COMMON_MIN_DOCS)
+
+        def common(c: Clause) -> bool:
+            words = clause_words(c)
+            return bool(words) and all(
+                s.doc_frequency("body", terms[w].stem) > limit for w in words
+            )
+
+        rare = [c for c in query.should if not common(c)]
+        if not rare or len(rare) == len(query.should):
+            return compile_query(full, terms, absent)
+        optional = [c for c in full.should if c not in rare]
+        required = compile_query(Bool(should=tuple(rare)), terms, absent)
+        boost = compile_query(Bool(should=tuple(optional)), terms, absent)
+        q: wq.Query = wq.AndMaybe(required, boost)
+        if query.must_not:
+            q = wq.AndNot(q, compile_query(Bool(should=query.must_not), terms, absent))
+        return q
 
     @staticmethod
     def _coordinate(

@@ -13,7 +13,7 @@ from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 
 from index.analysis import loose_analyzer, swedish_analyzer
 
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 
 KIND_SECTION = "section"
 KIND_DOC = "doc"
@@ -22,6 +22,7 @@ KIND_DOC = "doc"
 FIELD_WEIGHTS: dict[str, float] = {
     "heading": 1.5,
     "body": 1.0,
+    "title": 0.2,
 }
 LOOSE_WEIGHT = 0.3
 
@@ -36,7 +37,8 @@ def build_schema() -> Schema:
         anchor=STORED(),
         path=STORED(),
         source=ID(stored=True),
-        heading=TEXT(analyzer=sv),  # section title + context + document title, for ranking
+        heading=TEXT(analyzer=sv),  # section title + context, for ranking
+        title=TEXT(analyzer=sv),  # the document's title, for ranking
         doc_title=STORED(),
         context=STORED(),
         section_title=STORED(),  # the section title as displayed

@@ -256,9 +256,10 @@ def _section_fields(s: Section, meta: Metadata, path: str | None) -> dict[str, A
         "doc_id": s.doc_id,
         "anchor": s.anchor,
         "path": path,
-        # The section's title, its context (a deck's divider slide) and the document's
-        # title rank above the body.
-        "heading": "\n".join(t for t in dict.fromkeys((s.title, s.context, meta.title or "")) if t),
+        # The section's own title and its context (a deck's divider slide) rank above the
+        # body; the document's title, shared by all its sections, ranks below it.
+        "heading": "\n".join(t for t in (s.title, s.context) if t and t != meta.title),
+        "title": meta.title or "",
         "doc_title": meta.title or "",
         "context": s.context,
         "section_title": s.title,

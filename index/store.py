@@ -16,8 +16,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import shutil
-import tempfile
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -96,6 +94,8 @@ class Manifest:
     def write(self, folder: Path) -> None:
         """Replace the manifest atomically (write a temporary file, fsync, rename)."""
         folder.mkdir(parents=True, exist_ok=True)
+        import tempfile  # writing paths import what searching does not need
+
         fd, tmp = tempfile.mkstemp(prefix=".manifest-", dir=folder)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump(self.__dict__, fh, ensure_ascii=False, indent=1)
@@ -668,4 +668,6 @@ def _remove_stale_generations(folder: Path, keep: str) -> None:
     """Delete generations other than ``keep`` (open readers keep their files on POSIX)."""
     for p in folder.glob("g[0-9]*"):
         if p.is_dir() and p.name != keep:
+            import shutil
+
             shutil.rmtree(p, ignore_errors=True)

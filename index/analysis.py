@@ -364,9 +364,3 @@ def raw_words(text: str) -> set[str]:
     """The distinct lower-cased, non-stop words of a text, unanalysed."""
     words = {m.group(0).lower() for m in TOKEN_RE.finditer(normalize(text))}
     return words - SWEDISH_STOPWORDS
-
-
-def query_words(text: str) -> list[str]:
-    """Lower-cased content words of a text, as the index sees them (stopwords removed)."""
-    words = [t.text.lower() for t in tokenize(normalize(text))]
-    return [w for w in words if w not in SWEDISH_STOPWORDS]

@@ -316,7 +316,6 @@ class StoreWriter:
                         "try again when it finishes (or pass --wait SECONDS)"
                     ) from None
                 time.sleep(0.2)
-        self.added = 0
         # Words of the added text: worker processes analyse them, so the parent records
         # them here for the term cache.
         self.words: set[str] = set()
@@ -339,7 +338,6 @@ class StoreWriter:
             if self._collect_words:
                 self.words.update(analysis.raw_words(fields["heading"]))
                 self.words.update(analysis.raw_words(fields["body"]))
-        self.added += 1
 
     def touch(self, record: DocRecord, mtime: float, size: int) -> None:
         """Record a new modification time for an unchanged document (its record only)."""

@@ -15,6 +15,7 @@ Everything the CLI does goes through this class; the CLI only parses and prints.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -120,8 +121,6 @@ def seed_paths() -> list[Path]:
 def _date_bound(value: str | None, name: str) -> str | None:
     if value is None or value == "":
         return None
-    import re
-
     if not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", value):
         raise QueryError(f"{name} {value!r}: use a year (2024) or an ISO date (2024-05-17)")
     return value
@@ -129,7 +128,6 @@ def _date_bound(value: str | None, name: str) -> str | None:
 
 def _corrected(query: str, fixes: dict[str, str]) -> str:
     """The query as typed with each misspelt word replaced (case of the rest kept)."""
-    import re
 
     def swap(m: re.Match[str]) -> str:
         return fixes.get(m.group(0).lower(), m.group(0))
@@ -272,17 +270,16 @@ class Index:
             date_to=_date_bound(date_to, "--to"),
         )
         if parsed.is_empty():
-            return SearchResult(query=query, total=0, hits=[], facets={} if not facets else {})
+            return SearchResult(query=query, total=0, hits=[], facets={})
         words = query_terms(parsed)
-        request = Request(parsed, filters, limit=limit, facets=facets)
-        raw = self._store.search(request)
         fixes = self._store.suggest(list(dict.fromkeys(words)))
         suggestion = _corrected(query, fixes) if fixes else None
         if fixes:
-            # Words as typed match nothing exactly: rank by the corrected words.
+            # Words as typed match nothing exactly: rank by the corrected words only
+            # (searching as typed first would be work thrown away).
             parsed = parse(" ".join(fixes.get(w, w) for w in words))
-            raw = self._store.search(Request(parsed, filters, limit=limit, facets=facets))
             words = query_terms(parsed)
+        raw = self._store.search(Request(parsed, filters, limit=limit, facets=facets))
         hits = [
             self._hit(
                 rank,

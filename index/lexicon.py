@@ -13,10 +13,8 @@ Compound splits are checked against the frequency list, never guessed from lette
 
 from __future__ import annotations
 
-import gzip
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib.resources import files
 
 from whoosh.lang.stopwords import stoplists
 
@@ -43,6 +41,10 @@ class Member:
 
 
 def _load_pairs(name: str) -> list[str]:
+    # Imported here: a search whose words are all in the term cache never gets this far.
+    import gzip
+    from importlib.resources import files
+
     data = files("index").joinpath(f"data/{name}").read_bytes()
     return gzip.decompress(data).decode("utf-8").split()
 

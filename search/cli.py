@@ -7,20 +7,18 @@ stderr); 3 indexing finished but some files failed (each named on stderr).
 from __future__ import annotations
 
 import json
-import os
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
-from index.errors import IndexMissingError, RsearchError
+from index.errors import IndexMissingError
 from search import output
-from search.api import Index, SearchResult, default_index_dir
+from search.api import Index, default_index_dir
+from search.run import EXIT_OK, EXIT_PARTIAL, errors, open_index, run_search
 
-EXIT_OK, EXIT_NO_HITS, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -33,26 +31,6 @@ class DefaultGroup(click.Group):
         return super().parse_args(ctx, args)
 
 
-def fail(message: str, code: int = EXIT_USAGE) -> None:
-    click.echo(f"rsearch: {message}", err=True)
-    sys.exit(code)
-
-
-@contextmanager
-def errors() -> Iterator[None]:
-    """Errors become one line on stderr and exit status 2, never a traceback."""
-    try:
-        yield
-    except RsearchError as exc:
-        fail(str(exc))
-    except (OSError, UnicodeError) as exc:
-        fail(f"{exc}")
-    except Exception as exc:  # a bug: still one line, details on request
-        if os.environ.get("RSEARCH_DEBUG"):
-            raise
-        fail(f"internal error: {type(exc).__name__}: {exc} (set RSEARCH_DEBUG=1 for details)")
-
-
 def index_option(f: F) -> F:
     return click.option(
         "--index",
@@ -61,23 +39,6 @@ def index_option(f: F) -> F:
         envvar="RSEARCH_INDEX",
         help="Index folder [default: $RSEARCH_INDEX, else the per-user data folder].",
     )(f)
-
-
-def open_index(index_dir: Path | None) -> Index:
-    """Open the chosen index; the default one is built from the bundled seeds at first use."""
-    if index_dir is not None:
-        return Index.open(index_dir)
-    folder = default_index_dir()
-    ix, built = Index.open_or_seed(folder)
-    if built:
-        click.echo(
-            f"rsearch: built a new index of the bundled seed documents in {folder}", err=True
-        )
-    return ix
-
-
-def use_color() -> bool:
-    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
 
 
 @click.group(cls=DefaultGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -121,35 +82,18 @@ def search(
     index_dir: Path | None,
 ) -> None:
     """Rank the sections that match QUERY (exit 1 when nothing matches)."""
-    text = " ".join(query)
-    if batch is None and not text.strip():
-        fail('give a query, e.g. rsearch "hyrstopp sjuksköterskor" (or --batch FILE)')
-    if batch is not None and text.strip():
-        fail("give either a QUERY or --batch FILE, not both")
-    with errors():
-        ix = open_index(index_dir)
-        filters = dict(org=org, doctype=doctype, date_from=date_from, date_to=date_to)
-        facets = True  # counts by org, type and year: JSON and the human summary line
-        if batch is not None:
-            any_hits = False
-            for line in batch:
-                q = line.rstrip("\n")
-                if not q.strip():
-                    continue
-                result = ix.search(q, limit=limit, facets=facets, **filters)
-                any_hits |= bool(result.hits)
-                click.echo(output.result_json(result))
-            sys.exit(EXIT_OK if any_hits else EXIT_NO_HITS)
-        result = ix.search(text, limit=limit, facets=facets, **filters)
-    emit_result(result, as_json)
-    sys.exit(EXIT_OK if result.hits else EXIT_NO_HITS)
-
-
-def emit_result(result: SearchResult, as_json: bool) -> None:
-    if as_json:
-        click.echo(output.result_json(result))
-    else:
-        click.echo(output.human_result(result, use_color()), nl=False)
+    code = run_search(
+        " ".join(query),
+        limit=limit,
+        as_json=as_json,
+        batch=batch,
+        org=org,
+        doctype=doctype,
+        date_from=date_from,
+        date_to=date_to,
+        index_dir=index_dir,
+    )
+    sys.exit(code)
 
 
 def terminal_progress(paths: list[Path]) -> Callable[[str, int], None] | None:

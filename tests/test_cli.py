@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from search import entry
 from search.cli import main
 
 HIT_KEYS = {
@@ -165,6 +166,17 @@ def test_installed_command(tmp_path: Path) -> None:
     )
     assert p.returncode == 0, p.stderr
     assert json.loads(p.stdout)["hits"][0]["path"] == "004_b8ebff7d4bb7d37c.txt"
+    # The plain form takes the click-free fast path; its output is the same.
+    plain = subprocess.run(
+        [str(RSEARCH), "hyrstopp", "sjuksköterskor"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert plain.returncode == 0, plain.stderr
+    assert plain.stdout.splitlines()[3].startswith("1. Mötesanteckningar")
 
 
 def test_default_seed_index_of_an_older_version_is_rebuilt(
@@ -195,3 +207,26 @@ def test_rebuild_of_an_old_index_keeps_its_sources(tmp_path: Path) -> None:
     assert code == 2 and "--rebuild" in err
     assert run("index", "--rebuild", "--index", str(ix))[0] == 0
     assert run("gatubelysning", "--index", str(ix))[0] == 0
+
+
+def test_fast_path_knows_every_command() -> None:
+    assert set(main.commands) == entry.COMMANDS
+    assert entry.is_plain_search(["hyrstopp", "sjuksköterskor"])
+    assert not entry.is_plain_search(["stats"])
+    assert not entry.is_plain_search(["hyrstopp", "--json"])
+    assert not entry.is_plain_search(["  "])
+    assert not entry.is_plain_search([])
+
+
+def test_fast_path_prints_what_click_prints(
+    seed_index_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("RSEARCH_INDEX", str(seed_index_dir))
+    monkeypatch.setenv("NO_COLOR", "1")
+    for query in (["hyrstopp", "sjuksköterskor"], ["zzqxj"]):
+        with pytest.raises(SystemExit) as exited:
+            entry.main(query)
+        fast = capsys.readouterr().out
+        code, out, _ = run(*query)
+        assert (exited.value.code, fast) == (code, out)
+    assert code == 1 and "Inga träffar" in out

@@ -71,6 +71,30 @@ def normalize(text: str) -> str:
     return _GLUED.sub(" ", text)
 
 
+# A field value may be made of runs that carry their own weight: "\x1e1.5\x1f<text>"...
+# (see ``weighted_text``). The tokenizer gives each token its run's weight as its boost,
+# which Whoosh sums into the posting's weight: BM25F over the parts of a section (heading,
+# body, document title) in a single field, so a word is one posting list, not three.
+_RUN_RE = re.compile("\x1e([0-9.]+)\x1f")
+
+
+def weighted_text(runs: Iterable[tuple[str, float]]) -> str:
+    """One field value from (text, weight) runs; empty runs are left out."""
+    return "".join(f"\x1e{weight:g}\x1f{text}" for text, weight in runs if text.strip())
+
+
+def _runs(value: str) -> list[tuple[str, float, int]]:
+    """(text, weight, offset in value) of each run; plain text is one run of weight 1."""
+    marks = list(_RUN_RE.finditer(value))
+    if not marks:
+        return [(value, 1.0, 0)]
+    return [
+        (value[m.end() : marks[i + 1].start() if i + 1 < len(marks) else len(value)],
+         float(m.group(1)), m.end())
+        for i, m in enumerate(marks)
+    ]  # fmt: skip
+
+
 def tokenize(text: str) -> list[Tok]:
     """Split raw text into word tokens with their spans (no lower-casing, no stopping)."""
     return [Tok(m.group(0), m.start(), m.end()) for m in TOKEN_RE.finditer(text)]
@@ -263,19 +287,22 @@ class SwedishTokenizer(Tokenizer):
             t.startchar, t.endchar = start_char, start_char + len(value)
             yield t
             return
-        for pos, m in enumerate(TOKEN_RE.finditer(text)):
-            t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-            t.text = m.group(0)
-            t.boost = 1.0
-            t.stopped = False
-            if keeporiginal:
-                t.original = t.text  # type: ignore[attr-defined]
-            if positions:
-                t.pos = start_pos + pos
-            if chars:
-                t.startchar = start_char + m.start()
-                t.endchar = start_char + m.end()
-            yield t
+        pos = start_pos
+        for run, weight, offset in _runs(text):
+            for m in TOKEN_RE.finditer(run):
+                t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+                t.text = m.group(0)
+                t.boost = weight
+                t.stopped = False
+                if keeporiginal:
+                    t.original = t.text  # type: ignore[attr-defined]
+                if positions:
+                    t.pos = pos
+                if chars:
+                    t.startchar = start_char + offset + m.start()
+                    t.endchar = start_char + offset + m.end()
+                pos += 1
+                yield t
 
 
 def _copy(t: Token, text: str) -> Token:

@@ -164,6 +164,7 @@ def find_title(text: str) -> str | None:
 
     for block in re.split(r"\n\s*\n", text):
         candidate = heading_after(re.sub(r"^[ \t]*§[ \t]*\d+[ \t]*$", "", block, flags=re.M))
+        candidate = re.sub(r"^#{1,6}\s+", "", candidate)  # a Markdown heading's marker
         if len(candidate) >= 4:
             return candidate
     return None

@@ -13,16 +13,21 @@ from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 
 from index.analysis import loose_analyzer, swedish_analyzer
 
-FORMAT_VERSION = 5
+FORMAT_VERSION = 6
 
 KIND_SECTION = "section"
 KIND_DOC = "doc"
 
-# Text fields searched, and their weight relative to the body (BM25F-style field boosts).
-FIELD_WEIGHTS: dict[str, float] = {
-    "heading": 1.5,
+# The ranked text of a section is one field, ``words``; its parts weigh differently.
+# Each token carries its part's weight, and Whoosh sums them into the posting's weight,
+# so BM25 saturates the weighted frequency over all parts together (BM25F as Robertson
+# and Zaragoza define it) and a word costs one posting list instead of one per part.
+WORDS = "words"
+PART_WEIGHTS: dict[str, float] = {
+    "heading": 1.5,  # the section's title and context (a deck's divider slide)
     "body": 1.0,
-    "title": 0.2,
+    "link": 0.3,  # link text ("[...](url)"): it names another page, not this one's content
+    "title": 0.2,  # the document's title, shared by all of its sections
 }
 LOOSE_WEIGHT = 0.3
 
@@ -37,12 +42,10 @@ def build_schema() -> Schema:
         anchor=STORED(),
         path=STORED(),
         source=ID(stored=True),
-        heading=TEXT(analyzer=sv),  # section title + context, for ranking
-        title=TEXT(analyzer=sv),  # the document's title, for ranking
+        words=TEXT(analyzer=sv),  # heading, body, links, document title: weighted runs
         doc_title=STORED(),
         context=STORED(),
         section_title=STORED(),  # the section title as displayed
-        body=TEXT(analyzer=sv),
         text=STORED(),  # the section as displayed (body plus its heading line)
         loose=TEXT(analyzer=loose_analyzer(), phrase=False),
         org=ID(stored=True, sortable=True),

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -118,27 +119,19 @@ def clause_words(clause: Clause) -> list[str]:
 
 def _compile_word(word: str, terms: Terms, absent: frozenset[str]) -> wq.Query:
     t = terms[word]
-    main = wq.Or([wq.Term(f, t.stem, boost=w) for f, w in schema.FIELD_WEIGHTS.items()])
-    alternatives: list[wq.Query] = [main]
+    alternatives: list[wq.Query] = [wq.Term(schema.WORDS, t.stem)]
     parts = [p for p in t.parts if p != t.stem]
     if len(parts) > 1:
         # The parts of a compound anywhere in the section: found, but below the whole
         # word ("stopp för inhyrda" still finds "hyrstopp").
-        alternatives.append(
-            wq.Or(
-                [
-                    wq.And([wq.Term(f, p) for p in parts], boost=w * _PARTS_WEIGHT)
-                    for f, w in schema.FIELD_WEIGHTS.items()
-                ]
-            )
-        )
+        alternatives.append(wq.And([wq.Term(schema.WORDS, p) for p in parts], boost=_PARTS_WEIGHT))
     if word in absent:
         # Only for a word that occurs nowhere as written: the loose field (no å/ä/ö, no
         # derivational ending) finds its near misses. Searching it always costs time.
         alternatives.append(wq.Term("loose", t.loose, boost=schema.LOOSE_WEIGHT))
     # A sum, not Whoosh's DisjunctionMax: that matcher scores a section by the best
     # alternative of *any* section (whoosh3 3.54), so a parts-only match tied the whole word.
-    return wq.Or(alternatives)
+    return wq.Or(alternatives) if len(alternatives) > 1 else alternatives[0]
 
 
 def _compile_phrase(
@@ -151,12 +144,7 @@ def _compile_phrase(
     if len(words) == 1:
         return _compile_word(words[0], terms, absent)
     stems = [terms[w].stem for w in words]
-    return wq.Or(
-        [
-            wq.Phrase(f, stems, slop=slop, boost=boost * schema.FIELD_WEIGHTS[f])
-            for f in schema.FIELD_WEIGHTS
-        ]
-    )
+    return wq.Phrase(schema.WORDS, stems, slop=slop, boost=boost)
 
 
 def compile_query(clause: Clause, terms: Terms, absent: frozenset[str] = frozenset()) -> wq.Query:
@@ -187,17 +175,54 @@ def compile_query(clause: Clause, terms: Terms, absent: frozenset[str] = frozens
     return q
 
 
-def _with_proximity(query: Bool) -> Bool:
-    """Add the query's loose words as a sloppy phrase: adjacent matches rank higher."""
+def _proximity(query: Bool) -> _Near | None:
+    """The query's loose words as a sloppy phrase (adjacent matches rank higher), if any."""
     words = tuple(c.text for c in query.should if isinstance(c, Word))
     if len(words) < 2 or len(words) > _NEAR_MAX_WORDS:
-        return query
-    return Bool(query.must, (*query.should, _Near(words)), query.must_not)
+        return None
+    return _Near(words)
 
 
 @dataclass(frozen=True)
 class _Near(Phrase):
     """A phrase that tolerates a few words in between (only added internally)."""
+
+
+def _near_bonus(s: Any, docnums: list[int], stems: list[str]) -> dict[int, float]:
+    """The proximity bonus of each candidate (ascending ``docnums``) for the words ``stems``.
+
+    Where the words occur in order, each within ``_NEAR_SLOP`` positions of the one
+    before, the bonus is ``_NEAR_WEIGHT`` times the words' own scores: what a sloppy
+    Whoosh ``Phrase`` scores, but the positions are read for the candidates only, where
+    the phrase matcher decodes them for every section that holds all the words.
+    """
+    bonus: dict[int, float] = {}
+    reader = s.reader()
+    if not all((schema.WORDS, stem) in reader for stem in stems):
+        return bonus
+    matchers = [wq.Term(schema.WORDS, stem).matcher(s) for stem in stems]
+    for d in docnums:
+        at_d = []
+        for m in matchers:
+            if m.is_active() and m.id() < d:
+                m.skip_to(d)
+            if not m.is_active() or m.id() != d:
+                break
+            at_d.append(m)
+        else:
+            if _in_order_near([m.value_as("positions") for m in at_d]):
+                bonus[d] = _NEAR_WEIGHT * sum(m.score() for m in at_d)
+    return bonus
+
+
+def _in_order_near(positions: list[list[int]]) -> bool:
+    """True when some chain p1 < p2 < ... has each step between 1 and ``_NEAR_SLOP``."""
+    reach = set(positions[0])
+    for plist in positions[1:]:
+        reach = {p for p in plist if any(1 <= p - q <= _NEAR_SLOP for q in reach)}
+        if not reach:
+            return False
+    return True
 
 
 def compile_filters(filters: Filters) -> wq.Query | None:
@@ -248,22 +273,18 @@ def _section_fields(s: Section, meta: Metadata, path: str | None) -> dict[str, A
     text = f"{s.title}\n{s.text}"
     body = s.text
     first, _, rest = body.partition("\n")
-    if first.strip() == s.title.strip():
-        body = rest  # the heading line is indexed once, in the heading field
+    if first.strip().lstrip("#").strip() == s.title.strip():
+        body = rest  # the heading line is indexed once, as the heading
     fields: dict[str, Any] = {
         "kind": schema.KIND_SECTION,
         "section_id": s.section_id,
         "doc_id": s.doc_id,
         "anchor": s.anchor,
         "path": path,
-        # The section's own title and its context (a deck's divider slide) rank above the
-        # body; the document's title, shared by all its sections, ranks below it.
-        "heading": "\n".join(t for t in (s.title, s.context) if t and t != meta.title),
-        "title": meta.title or "",
+        "words": _weighted_words(s, meta, body),
         "doc_title": meta.title or "",
         "context": s.context,
         "section_title": s.title,
-        "body": body,
         "text": s.text,
         "loose": text,
         "position": s.position,
@@ -276,6 +297,29 @@ def _section_fields(s: Section, meta: Metadata, path: str | None) -> dict[str, A
     if meta.date:
         fields["year"] = meta.date[:4]
     return fields
+
+
+# Markdown links, "[text](url)": their text is indexed at the lower link weight.
+_LINK = re.compile(r"\[([^\]\n]{1,300})\]\([^)\s]*\)")
+
+
+def _weighted_words(s: Section, meta: Metadata, body: str) -> str:
+    """The ranked text of a section: heading, body (links apart), document title.
+
+    A heading that repeats the document's title is counted once, as a heading; a section
+    without one displays its document's id, which is no word to rank by.
+    """
+    w = schema.PART_WEIGHTS
+    headings = [t for t in dict.fromkeys((s.title, s.context)) if t and t != s.doc_id]
+    runs: list[tuple[str, float]] = [("\n".join(headings), w["heading"])]
+    pos = 0
+    for m in _LINK.finditer(body):
+        runs += [(body[pos : m.start()], w["body"]), (m.group(1), w["link"])]
+        pos = m.end()
+    runs.append((body[pos:], w["body"]))
+    if meta.title and meta.title not in headings:
+        runs.append((meta.title, w["title"]))
+    return analysis.weighted_text(runs)
 
 
 def _record_from(fields: dict[str, Any]) -> DocRecord:
@@ -336,8 +380,7 @@ class StoreWriter:
             fields = _section_fields(s, meta, record.path)
             self._w.add_document(**fields)
             if self._collect_words:
-                self.words.update(analysis.raw_words(fields["heading"]))
-                self.words.update(analysis.raw_words(fields["body"]))
+                self.words.update(analysis.raw_words(f"{s.title}\n{s.context}\n{s.text}"))
 
     def touch(self, record: DocRecord, mtime: float, size: int) -> None:
         """Record a new modification time for an unchanged document (its record only)."""
@@ -481,9 +524,7 @@ class WhooshStore:
         with self._reading() as s:
             reader = s.reader()
             absent = frozenset(
-                w
-                for w, t in terms.items()
-                if not any(reader.doc_frequency(f, t.stem) for f in schema.FIELD_WEIGHTS)
+                w for w, t in terms.items() if not reader.doc_frequency(schema.WORDS, t.stem)
             )
             q = self._plan(s, request.query, terms, absent)
             coordinate = len(clauses) > 1
@@ -498,7 +539,8 @@ class WhooshStore:
             )
             scored = [(r.score or 0.0, i) for i, r in enumerate(results)]
             if coordinate:
-                scored = self._coordinate(s, results, clauses, terms, absent)
+                near = _proximity(request.query)
+                scored = self._coordinate(s, results, clauses, near, terms, absent)
             hits = [
                 StoredHit(score=score, fields=dict(results[i].fields()))
                 for score, i in scored[: request.limit]
@@ -529,7 +571,7 @@ class WhooshStore:
             reader = s.reader()
 
             def df(t: str) -> int:
-                return int(sum(reader.doc_frequency(f, t) for f in schema.FIELD_WEIGHTS))
+                return int(reader.doc_frequency(schema.WORDS, t))
 
             for word in words:
                 t = terms[word]
@@ -555,26 +597,26 @@ class WhooshStore:
     def _plan(s: Any, query: Bool, terms: Terms, absent: frozenset[str]) -> wq.Query:
         """Compile the query so that very common words cost little.
 
-        Words found in more than ``_COMMON_SHARE`` of the sections (and the proximity
-        bonus) only add score to sections that match a rarer word of the query, the way
-        Lucene's common-terms query works: their long posting lists are skipped through,
-        not walked. A query of common words only is searched as it is.
+        Words found in more than ``_COMMON_SHARE`` of the sections only add score to
+        sections that match a rarer word of the query, the way Lucene's common-terms
+        query works: their long posting lists are skipped through, not walked. A query of
+        common words only is searched as it is. The proximity bonus is not part of it:
+        :meth:`_coordinate` adds it to the candidates only.
         """
-        full = _with_proximity(query)
         if query.must or len(query.should) < 2:
-            return compile_query(full, terms, absent)
+            return compile_query(query, terms, absent)
         limit = max(_COMMON_SHARE * s.doc_count(), _COMMON_MIN_DOCS)
 
         def common(c: Clause) -> bool:
             words = clause_words(c)
             return bool(words) and all(
-                s.doc_frequency("body", terms[w].stem) > limit for w in words
+                s.doc_frequency(schema.WORDS, terms[w].stem) > limit for w in words
             )
 
         rare = [c for c in query.should if not common(c)]
         if not rare or len(rare) == len(query.should):
-            return compile_query(full, terms, absent)
-        optional = [c for c in full.should if c not in rare]
+            return compile_query(query, terms, absent)
+        optional = [c for c in query.should if c not in rare]
         required = compile_query(Bool(should=tuple(rare)), terms, absent)
         boost = compile_query(Bool(should=tuple(optional)), terms, absent)
         q: wq.Query = wq.AndMaybe(required, boost)
@@ -584,19 +626,27 @@ class WhooshStore:
 
     @staticmethod
     def _coordinate(
-        s: Any, results: Any, clauses: list[Clause], terms: Terms, absent: frozenset[str]
+        s: Any,
+        results: Any,
+        clauses: list[Clause],
+        near: _Near | None,
+        terms: Terms,
+        absent: frozenset[str],
     ) -> list[tuple[float, int]]:
-        """Rescale candidates by the idf-weighted share of the query clauses they match.
+        """Add the proximity bonus, then rescale by the idf-weighted share of the query.
 
         Each clause's matcher skips straight to the candidates (in document order), so
         the cost grows with the number of candidates, not with how common a word is.
+        Matching positions is the dearest part of a search: done for every section that
+        contains the words, it tripled the time of a two-word query.
         """
         docnums = sorted(r.docnum for r in results)
+        bonus = _near_bonus(s, docnums, [terms[w].stem for w in near.words]) if near else {}
         weights: list[float] = []
         covered: dict[int, float] = {}
         for clause in clauses:
             words = clause_words(clause)
-            weight = max((s.idf("body", terms[w].stem) for w in words), default=1.0)
+            weight = max((s.idf(schema.WORDS, terms[w].stem) for w in words), default=1.0)
             weights.append(weight)
             m = compile_query(clause, terms, absent).matcher(s)
             for d in docnums:
@@ -608,7 +658,11 @@ class WhooshStore:
                     covered[d] = covered.get(d, 0.0) + weight
         total = sum(weights) or 1.0
         scored = [
-            ((r.score or 0.0) * (covered.get(r.docnum, 0.0) / total) ** _COVERAGE_POWER, i)
+            (
+                ((r.score or 0.0) + bonus.get(r.docnum, 0.0))
+                * (covered.get(r.docnum, 0.0) / total) ** _COVERAGE_POWER,
+                i,
+            )
             for i, r in enumerate(results)
         ]
         return sorted(scored, key=lambda x: -x[0])

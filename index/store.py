@@ -117,14 +117,24 @@ def clause_words(clause: Clause) -> list[str]:
     return [w for c in (*clause.must, *clause.should, *clause.must_not) for w in clause_words(c)]
 
 
-def _compile_word(word: str, terms: Terms, absent: frozenset[str]) -> wq.Query:
+def _parts_query(word: str, terms: Terms) -> wq.Query | None:
+    """The parts of a compound anywhere in a section: found, but below the whole word
+    ("stopp för inhyrda" still finds "hyrstopp")."""
+    t = terms[word]
+    parts = [p for p in t.parts if p != t.stem]
+    if len(parts) < 2:
+        return None
+    return wq.And([wq.Term(schema.WORDS, p) for p in parts], boost=_PARTS_WEIGHT)
+
+
+def _compile_word(
+    word: str, terms: Terms, absent: frozenset[str], skip_parts: frozenset[str] = frozenset()
+) -> wq.Query:
     t = terms[word]
     alternatives: list[wq.Query] = [wq.Term(schema.WORDS, t.stem)]
-    parts = [p for p in t.parts if p != t.stem]
-    if len(parts) > 1:
-        # The parts of a compound anywhere in the section: found, but below the whole
-        # word ("stopp för inhyrda" still finds "hyrstopp").
-        alternatives.append(wq.And([wq.Term(schema.WORDS, p) for p in parts], boost=_PARTS_WEIGHT))
+    split = _parts_query(word, terms) if word not in skip_parts else None
+    if split is not None:
+        alternatives.append(split)
     if word in absent:
         # Only for a word that occurs nowhere as written: the loose field (no å/ä/ö, no
         # derivational ending) finds its near misses. Searching it always costs time.
@@ -147,20 +157,26 @@ def _compile_phrase(
     return wq.Phrase(schema.WORDS, stems, slop=slop, boost=boost)
 
 
-def compile_query(clause: Clause, terms: Terms, absent: frozenset[str] = frozenset()) -> wq.Query:
+def compile_query(
+    clause: Clause,
+    terms: Terms,
+    absent: frozenset[str] = frozenset(),
+    skip_parts: frozenset[str] = frozenset(),
+) -> wq.Query:
     """Turn the neutral query into a Whoosh query over the weighted fields.
 
     ``absent`` are the words that occur nowhere in the index as written: only they are
-    also looked up in the loose field.
+    also looked up in the loose field. The scattered parts of the compounds in
+    ``skip_parts`` are left out (see :meth:`WhooshStore._plan`).
     """
     if isinstance(clause, Word):
-        return _compile_word(clause.text, terms, absent)
+        return _compile_word(clause.text, terms, absent, skip_parts)
     if isinstance(clause, _Near):
         return _compile_phrase(clause.words, terms, absent, _NEAR_SLOP, _NEAR_WEIGHT)
     if isinstance(clause, Phrase):
         return _compile_phrase(clause.words, terms, absent)
-    must = [compile_query(c, terms, absent) for c in clause.must]
-    should = [compile_query(c, terms, absent) for c in clause.should]
+    must = [compile_query(c, terms, absent, skip_parts) for c in clause.must]
+    should = [compile_query(c, terms, absent, skip_parts) for c in clause.should]
     q: wq.Query
     if must and should:
         q = wq.AndMaybe(wq.And(must) if len(must) > 1 else must[0], wq.Or(should))
@@ -599,27 +615,43 @@ class WhooshStore:
 
         Words found in more than ``_COMMON_SHARE`` of the sections only add score to
         sections that match a rarer word of the query, the way Lucene's common-terms
-        query works: their long posting lists are skipped through, not walked. A query of
-        common words only is searched as it is. The proximity bonus is not part of it:
-        :meth:`_coordinate` adds it to the candidates only.
+        query works: their long posting lists are skipped through, not walked. So do the
+        scattered parts of a compound when all of them are that common ("social" and
+        "tjänst" for "socialtjänsten": two long lists to intersect). A query of common
+        words only is searched as it is. The proximity bonus is not part of it: :meth:`_coordinate`
+        adds it to the candidates only.
         """
         if query.must or len(query.should) < 2:
             return compile_query(query, terms, absent)
         limit = max(_COMMON_SHARE * s.doc_count(), _COMMON_MIN_DOCS)
 
+        def frequent(term: str) -> bool:
+            return bool(s.doc_frequency(schema.WORDS, term) > limit)
+
         def common(c: Clause) -> bool:
             words = clause_words(c)
-            return bool(words) and all(
-                s.doc_frequency(schema.WORDS, terms[w].stem) > limit for w in words
-            )
+            return bool(words) and all(frequent(terms[w].stem) for w in words)
 
         rare = [c for c in query.should if not common(c)]
-        if not rare or len(rare) == len(query.should):
+        if not rare:
             return compile_query(query, terms, absent)
+        skip = frozenset(
+            c.text
+            for c in rare
+            if isinstance(c, Word)
+            and terms[c.text].parts
+            and all(map(frequent, terms[c.text].parts))
+        )
+        extras = [split for w in sorted(skip) if (split := _parts_query(w, terms)) is not None]
         optional = [c for c in query.should if c not in rare]
-        required = compile_query(Bool(should=tuple(rare)), terms, absent)
-        boost = compile_query(Bool(should=tuple(optional)), terms, absent)
-        q: wq.Query = wq.AndMaybe(required, boost)
+        if optional:
+            extras.append(compile_query(Bool(should=tuple(optional)), terms, absent))
+        if not extras:
+            return compile_query(query, terms, absent)
+        q: wq.Query = wq.AndMaybe(
+            compile_query(Bool(should=tuple(rare)), terms, absent, skip),
+            wq.Or(extras) if len(extras) > 1 else extras[0],
+        )
         if query.must_not:
             q = wq.AndNot(q, compile_query(Bool(should=query.must_not), terms, absent))
         return q

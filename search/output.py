@@ -40,7 +40,7 @@ def human_result(result: SearchResult, color: bool) -> str:
         lines.append(f"Menade du: {result.suggestion}?")
     if not result.hits:
         lines.append(f"Inga träffar för {result.query!r}.")
-        return "\n".join(lines)
+        return "\n".join(lines) + "\n"
     shown = len(result.hits)
     lines.append(f"{result.total} träffar" + (f" (visar {shown})" if shown < result.total else ""))
     if result.facets:

@@ -156,25 +156,22 @@ RSEARCH = Path(sys.executable).with_name("rsearch")
 def test_installed_command(tmp_path: Path) -> None:
     env = {**os.environ, "XDG_DATA_HOME": str(tmp_path), "NO_COLOR": "1"}
     env.pop("RSEARCH_INDEX", None)
-    p = subprocess.run(
-        [str(RSEARCH), "search", "--json", "hyrstopp sjuksköterskor"],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tmp_path,
-        timeout=120,
-    )
+
+    def installed(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(RSEARCH), *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=tmp_path,
+            timeout=120,
+        )
+
+    p = installed("search", "--json", "hyrstopp sjuksköterskor")
     assert p.returncode == 0, p.stderr
     assert json.loads(p.stdout)["hits"][0]["path"] == "004_b8ebff7d4bb7d37c.txt"
     # The plain form takes the click-free fast path; its output is the same.
-    plain = subprocess.run(
-        [str(RSEARCH), "hyrstopp", "sjuksköterskor"],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tmp_path,
-        timeout=120,
-    )
+    plain = installed("hyrstopp", "sjuksköterskor")
     assert plain.returncode == 0, plain.stderr
     assert plain.stdout.splitlines()[3].startswith("1. Mötesanteckningar")
 

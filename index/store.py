@@ -144,17 +144,11 @@ def _compile_word(
     return wq.Or(alternatives) if len(alternatives) > 1 else alternatives[0]
 
 
-def _compile_phrase(
-    words: tuple[str, ...],
-    terms: Terms,
-    absent: frozenset[str],
-    slop: int = 1,
-    boost: float = 1.0,
-) -> wq.Query:
+def _compile_phrase(words: tuple[str, ...], terms: Terms, absent: frozenset[str]) -> wq.Query:
     if len(words) == 1:
         return _compile_word(words[0], terms, absent)
     stems = [terms[w].stem for w in words]
-    return wq.Phrase(schema.WORDS, stems, slop=slop, boost=boost)
+    return wq.Phrase(schema.WORDS, stems)
 
 
 def compile_query(
@@ -171,8 +165,6 @@ def compile_query(
     """
     if isinstance(clause, Word):
         return _compile_word(clause.text, terms, absent, skip_parts)
-    if isinstance(clause, _Near):
-        return _compile_phrase(clause.words, terms, absent, _NEAR_SLOP, _NEAR_WEIGHT)
     if isinstance(clause, Phrase):
         return _compile_phrase(clause.words, terms, absent)
     must = [compile_query(c, terms, absent, skip_parts) for c in clause.must]

@@ -210,17 +210,21 @@ def _near_bonus(s: Any, docnums: list[int], stems: list[str]) -> dict[int, float
         return bonus
     matchers = [wq.Term(schema.WORDS, stem).matcher(s) for stem in stems]
     for d in docnums:
-        at_d = []
-        for m in matchers:
-            if m.is_active() and m.id() < d:
-                m.skip_to(d)
-            if not m.is_active() or m.id() != d:
-                break
-            at_d.append(m)
-        else:
-            if _in_order_near([m.value_as("positions") for m in at_d]):
-                bonus[d] = _NEAR_WEIGHT * sum(m.score() for m in at_d)
+        if all(_at(m, d) for m in matchers) and _in_order_near(
+            [m.value_as("positions") for m in matchers]
+        ):
+            bonus[d] = _NEAR_WEIGHT * sum(m.score() for m in matchers)
     return bonus
+
+
+def _at(m: Any, docnum: int) -> bool:
+    """Move matcher ``m`` forward to ``docnum``; True when it matches that document.
+
+    Candidates are visited in ascending order, so a matcher only ever skips ahead.
+    """
+    if m.is_active() and m.id() < docnum:
+        m.skip_to(docnum)
+    return bool(m.is_active() and m.id() == docnum)
 
 
 def _in_order_near(positions: list[list[int]]) -> bool:
@@ -674,11 +678,7 @@ class WhooshStore:
             weights.append(weight)
             m = compile_query(clause, terms, absent).matcher(s)
             for d in docnums:
-                if not m.is_active():
-                    break
-                if m.id() < d:
-                    m.skip_to(d)
-                if m.is_active() and m.id() == d:
+                if _at(m, d):
                     covered[d] = covered.get(d, 0.0) + weight
         total = sum(weights) or 1.0
         scored = [

@@ -1,7 +1,6 @@
 """The ``rsearch`` command: argument parsing and rendering over :class:`search.Index`.
 
-Exit status: 0 done (hits found); 1 no hits; 2 usage or input error (one line on
-stderr); 3 indexing finished but some files failed (each named on stderr).
+Exit statuses are those of :mod:`search.run`, where they are defined.
 """
 
 from __future__ import annotations

@@ -1,9 +1,14 @@
 """Storage behind a narrow interface: write documents, run a ``Request``, list documents.
 
-Only this module knows Whoosh. A store is a folder::
+Only this module and ``postings`` know Whoosh. A store is a folder::
 
     DIR/rsearch.json     format + analysis version, current generation, indexed sources
-    DIR/g000001/         the Whoosh index of that generation
+    DIR/g000001/         the Whoosh index of that generation, and beside each segment its
+                         packed postings (``index.postings``)
+
+Queries of plain words are ranked from the packed postings (``index.ranking``) when every
+segment has them; everything else (phrases, operators, facets, words found nowhere) by
+Whoosh's matchers. Both give the same scores for the same query (``tests/test_arrays.py``).
 
 Incremental updates commit into the current generation (Whoosh writes a new table of
 contents and renames it into place, so a reader sees the old or the new state). A full
@@ -27,12 +32,14 @@ from whoosh import index as windex
 from whoosh import query as wq
 from whoosh import scoring, sorting
 from whoosh.filedb.filestore import RamStorage
+from whoosh.util.numeric import byte_to_length
 
-from index import analysis, schema
+from index import analysis, postings, schema
 from index.analysis import WordTerms
 from index.errors import IndexLockedError, IndexMissingError, IndexVersionError
 from index.models import DocRecord, Metadata, Section
 from index.queries import Bool, Clause, Filters, Phrase, Request, Word
+from index.ranking import ArrayRanker, WordPlan
 from index.termcache import TermCache
 
 MANIFEST = "rsearch.json"
@@ -183,6 +190,15 @@ def compile_query(
     return q
 
 
+def _plain_words(query: Bool) -> list[str]:
+    """The words of a query of loose words only (no phrase, no operator), else []."""
+    if query.must or query.must_not or not query.should:
+        return []
+    if not all(isinstance(c, Word) for c in query.should):
+        return []
+    return [c.text for c in query.should if isinstance(c, Word)]
+
+
 def _proximity(query: Bool) -> _Near | None:
     """The query's loose words as a sloppy phrase (adjacent matches rank higher), if any."""
     words = tuple(c.text for c in query.should if isinstance(c, Word))
@@ -214,6 +230,39 @@ def _near_bonus(s: Any, docnums: list[int], stems: list[str]) -> dict[int, float
             [m.value_as("positions") for m in matchers]
         ):
             bonus[d] = _NEAR_WEIGHT * sum(m.score() for m in matchers)
+    return bonus
+
+
+def _near_bonus_arrays(
+    s: Any, ranker: ArrayRanker, docnums: list[int], plans: list[WordPlan]
+) -> dict[int, float]:
+    """:func:`_near_bonus` with the arrays: positions are read only for the candidates
+    that hold every word, each from the one block that has it."""
+    stems = [p.stem for p in plans]
+    found: dict[int, list[tuple[int, int, int]]] = {}
+    for d in docnums:
+        located = [ranker.locate(stem, d) for stem in stems]
+        spots = [spot for spot in located if spot is not None]
+        if len(spots) == len(stems):
+            found[d] = spots
+    bonus: dict[int, float] = {}
+    if not found:
+        return bonus
+    leaves = s.reader().leaf_readers()
+    for seg in {spots[0][0] for spots in found.values()}:
+        leaf = leaves[seg][0]
+        here = sorted((d, spots) for d, spots in found.items() if spots[0][0] == seg)
+        per_word = [
+            postings.positions_at(leaf, stem, [(spots[k][1], spots[k][2]) for _, spots in here])
+            for k, stem in enumerate(stems)
+        ]
+        for d, spots in here:
+            local = spots[0][1]
+            if _in_order_near([pos[local] for pos in per_word]):
+                bonus[d] = _NEAR_WEIGHT * sum(
+                    ranker.term_score(stem, seg, j, local)
+                    for stem, (_, _, j) in zip(stems, spots, strict=True)
+                )
     return bonus
 
 
@@ -494,10 +543,17 @@ class WhooshStore:
         w.commit()
         self.terms.save_words(w.words)
         self.terms.save_seen()
+        if self.folder is not None:
+            postings.export_missing(self.folder / self.manifest.generation, self._ix)
 
     # -- reading -------------------------------------------------------------------
 
     _cached: Any = None
+    _arrays: list[postings.Segment] | None = None
+    _arrays_tried = 0.0
+    # Rank plain words from the packed arrays when every segment has them; False keeps
+    # every search on Whoosh's matchers (the reference the tests compare against).
+    use_arrays = True
 
     @contextlib.contextmanager
     def _reading(self) -> Iterator[Any]:
@@ -514,6 +570,19 @@ class WhooshStore:
             s = None
         if s is None:
             s = self._ix.searcher(weighting=scoring.BM25F(B=_BM25_B, K1=_BM25_K1))
+            for seg in self._arrays or ():
+                seg.close()
+            self._arrays = None
+            self._arrays_tried = 0.0
+        if self._arrays is None and self.folder is not None:
+            # A writer exports the arrays just after its commit: a searcher opened in
+            # between looks for them again (at most once a second) rather than staying on
+            # the slower path until the next change.
+            now = time.monotonic()
+            if now - self._arrays_tried >= 1.0:
+                self._arrays_tried = now
+                gen = self.folder / self.manifest.generation
+                self._arrays = postings.open_segments(gen, s.reader())
         self._cached = s
         yield s
 
@@ -538,6 +607,10 @@ class WhooshStore:
             absent = frozenset(
                 w for w, t in terms.items() if not reader.doc_frequency(schema.WORDS, t.stem)
             )
+            if self.use_arrays and self._arrays and not facets and not absent and terms:
+                words = _plain_words(request.query)
+                if words:
+                    return self._search_arrays(s, self._arrays, request, words, terms)
             q = self._plan(s, request.query, terms, absent)
             coordinate = len(clauses) > 1
             results = s.search(
@@ -568,6 +641,85 @@ class WhooshStore:
                         if k not in (None, "")
                     }
         return StoreResult(total=total, hits=hits, facets=found)
+
+    def _search_arrays(
+        self,
+        s: Any,
+        arrays: list[postings.Segment],
+        request: Request,
+        words: list[str],
+        terms: Terms,
+    ) -> StoreResult:
+        """:meth:`search` for plain words, ranked from the packed arrays (``index.ranking``).
+
+        The plan is :meth:`_plan`'s: with two words or more, words in more than
+        ``_COMMON_SHARE`` of the sections only add score to sections found by a rarer
+        word, and so do the parts of a rare compound when all of them are that common.
+        """
+        ranker = ArrayRanker(
+            arrays,
+            s.doc_count_all(),
+            s.avg_field_length(schema.WORDS) or 1,
+            byte_to_length,
+            _BM25_K1,
+            _BM25_B,
+            _PARTS_WEIGHT,
+        )
+        limit = max(_COMMON_SHARE * s.doc_count(), _COMMON_MIN_DOCS)
+
+        def frequent(term: str) -> bool:
+            return ranker.df(term) > limit
+
+        def parts(w: str) -> tuple[str, ...]:
+            ps = tuple(p for p in terms[w].parts if p != terms[w].stem)
+            return ps if len(ps) >= 2 else ()
+
+        rare = {w for w in words if not frequent(terms[w].stem)} if len(words) > 1 else set()
+        skip = {w for w in rare if terms[w].parts and all(map(frequent, terms[w].parts))}
+        if not rare or not (len(rare) < len(words) or any(parts(w) for w in skip)):
+            rare, skip = set(words), set()  # every word finds candidates
+        plans = [
+            WordPlan(terms[w].stem, parts(w), defining=w in rare, parts_defining=w not in skip)
+            for w in words
+        ]
+        flt = compile_filters(request.filters)
+        allowed = None
+        if flt is not None:
+            allowed = set(flt.docs(s)).__contains__
+        coordinate = len(words) > 1
+        top, total = ranker.rank(
+            plans, max(request.limit, _CANDIDATES if coordinate else 1), allowed
+        )
+        if coordinate:
+            top = self._coordinate_arrays(s, ranker, top, plans, request.query)
+        hits = [
+            StoredHit(score=score, fields=dict(s.stored_fields(d)))
+            for score, d in top[: request.limit]
+        ]
+        return StoreResult(total=total, hits=hits, facets={})
+
+    @staticmethod
+    def _coordinate_arrays(
+        s: Any,
+        ranker: ArrayRanker,
+        top: list[tuple[float, int]],
+        plans: list[WordPlan],
+        query: Bool,
+    ) -> list[tuple[float, int]]:
+        """:meth:`_coordinate` on the arrays: proximity bonus, then the share of the query."""
+        docnums = sorted(d for _, d in top)
+        bonus = _near_bonus_arrays(s, ranker, docnums, plans) if _proximity(query) else {}
+        weights = [ranker.idf(p.stem) for p in plans]
+        covered: dict[int, float] = {}
+        for p, weight in zip(plans, weights, strict=True):
+            for d in ranker.covers(p, docnums):
+                covered[d] = covered.get(d, 0.0) + weight
+        total = sum(weights) or 1.0
+        rescored = [
+            ((score + bonus.get(d, 0.0)) * (covered.get(d, 0.0) / total) ** _COVERAGE_POWER, d)
+            for score, d in top
+        ]
+        return sorted(rescored, key=lambda x: -x[0])
 
     def suggest(self, words: list[str]) -> dict[str, str]:
         """Spelling suggestions for query words that match no indexed term.
@@ -727,6 +879,9 @@ class WhooshStore:
         if self._cached is not None:
             self._cached.close()
             self._cached = None
+        for seg in self._arrays or ():
+            seg.close()
+        self._arrays = None
         self.terms.close()
         self._ix.close()
 

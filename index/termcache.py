@@ -23,6 +23,9 @@ from index.analysis import WordTerms
 
 _CHUNK = 500
 _PARALLEL_FROM = 20_000  # words to analyse before it pays to start worker processes
+# Words looked up (snippets look up every word of every hit) kept in memory; a word's
+# terms depend on the analysis version only, so they never go stale.
+_MEMO_WORDS = 200_000
 
 
 def _analyse_chunk(words: list[str]) -> list[tuple[str, WordTerms]]:
@@ -37,6 +40,7 @@ class TermCache:
         # An in-memory index keeps its table in memory too.
         self.path = folder / f"terms-{analysis.ANALYSIS_VERSION}.sqlite" if folder else None
         self._db: sqlite3.Connection | None = None
+        self._memo: dict[str, WordTerms] = {}
 
     def _conn(self, create: bool = False) -> sqlite3.Connection | None:
         if self._db is None and self.path is None:
@@ -66,8 +70,17 @@ class TermCache:
 
     def lookup(self, words: Iterable[str]) -> dict[str, WordTerms]:
         """The terms of each (lower-cased) word: from the table, else analysed now."""
-        wanted = list(dict.fromkeys(words))
+        memo = self._memo
         found: dict[str, WordTerms] = {}
+        wanted = []
+        for word in dict.fromkeys(words):
+            t = memo.get(word)
+            if t is None:
+                wanted.append(word)
+            else:
+                found[word] = t
+        if not wanted:
+            return found
         db = self._conn()
         if db is not None:
             for i in range(0, len(wanted), _CHUNK):
@@ -80,6 +93,9 @@ class TermCache:
         for word in wanted:
             if word not in found:
                 found[word] = analysis.analyze_word(word)
+        if len(memo) > _MEMO_WORDS:
+            memo.clear()
+        memo.update((w, found[w]) for w in wanted)
         return found
 
     def get(self, word: str) -> WordTerms:

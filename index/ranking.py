@@ -1,0 +1,263 @@
+"""BM25F over packed posting arrays, for queries of plain words.
+
+Why: the scores are those Whoosh computes for the query ``store`` compiles (a word's stem,
+plus its compound parts at half weight; common words only adding to rarer words'
+matches), but computed a list at a time in a few tight loops instead of a tree of
+matchers called per posting, which made Whoosh's search cost ~3 µs per posting. Words are
+scored term at a time into one accumulator per segment; a list that cannot add candidates
+is only looked up for the candidates it already has (by bisection when it is much longer).
+
+This module knows no Whoosh: ``store`` hands it the segments' arrays and the constants.
+"""
+
+from __future__ import annotations
+
+from array import array
+from bisect import bisect_left
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from math import log
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    Lists = tuple[array[int], array[float]]  # ascending section numbers, weighted frequencies
+
+
+class SegmentArrays(Protocol):
+    """What ranking needs of one segment (see ``index.postings.Segment``)."""
+
+    base: int
+    lengths: bytes
+    deleted: frozenset[int]
+
+    def get(self, term: str) -> Lists | None: ...
+
+
+@dataclass(frozen=True)
+class WordPlan:
+    """How one query word takes part in a search.
+
+    ``parts`` are the compound's parts other than its stem (at least two, else empty): a
+    section with all of them scores their sum at ``parts_weight``. ``defining`` words make
+    a section a candidate by their stem (and their parts, when ``parts_defining``); the
+    others only add to candidates found by a defining word.
+    """
+
+    stem: str
+    parts: tuple[str, ...]
+    defining: bool
+    parts_defining: bool
+
+
+class ArrayRanker:
+    """Scores sections for a handful of words; one per search (it caches lists)."""
+
+    def __init__(
+        self,
+        segments: Sequence[SegmentArrays],
+        doc_count_all: int,
+        avg_length: float,
+        byte_to_length: Callable[[int], float],
+        k1: float,
+        b: float,
+        parts_weight: float,
+    ) -> None:
+        self.segments = segments
+        self.doc_count_all = doc_count_all
+        self.parts_weight = parts_weight
+        self._k1p = k1 + 1
+        avg = avg_length or 1.0
+        # Whoosh keeps a section's length as one byte: the length part of BM25's
+        # denominator is one of 256 values.
+        self._norm = [k1 * ((1 - b) + b * byte_to_length(i) / avg) for i in range(256)]
+        self._lists: dict[str, list[Lists | None]] = {}
+
+    # -- statistics ---------------------------------------------------------------------
+
+    def lists(self, term: str) -> list[Lists | None]:
+        got = self._lists.get(term)
+        if got is None:
+            got = self._lists[term] = [seg.get(term) for seg in self.segments]
+        return got
+
+    def df(self, term: str) -> int:
+        """Sections holding ``term`` (deleted ones too, as in Whoosh's statistics)."""
+        return sum(len(x[0]) for x in self.lists(term) if x is not None)
+
+    def idf(self, term: str) -> float:
+        """Whoosh's idf: ``log(N / (df + 1)) + 1`` over all sections, deleted ones included."""
+        return log(self.doc_count_all / (self.df(term) + 1)) + 1
+
+    # -- ranking --------------------------------------------------------------------
+
+    def rank(
+        self, plans: Sequence[WordPlan], k: int, allowed: Callable[[int], bool] | None = None
+    ) -> tuple[list[tuple[float, int]], int]:
+        """The ``k`` best (score, section number) pairs, best first, and how many matched.
+
+        Ties go to the lower section number. ``allowed`` (on the searcher's numbers)
+        restricts the matches, as a filter does.
+        """
+        weight = {p.stem: self.idf(p.stem) for p in plans}
+        for p in plans:
+            for part in p.parts:
+                weight.setdefault(part, self.idf(part))
+        pool: list[tuple[float, int]] = []
+        total = 0
+        for i, seg in enumerate(self.segments):
+            acc = self._score_segment(i, seg, plans, weight)
+            if seg.deleted:
+                for d in [d for d in acc if d in seg.deleted]:
+                    del acc[d]
+            base = seg.base
+            if allowed is not None:
+                acc = {d: v for d, v in acc.items() if allowed(base + d)}
+            total += len(acc)
+            pool.extend((v, base + d) for d, v in _best(acc, k))
+        pool.sort(key=lambda x: (-x[0], x[1]))
+        return pool[:k], total
+
+    def covers(self, plan: WordPlan, docnums: Iterable[int]) -> set[int]:
+        """Those of ``docnums`` (searcher numbers) with the word's stem or all its parts."""
+        out: set[int] = set()
+        for d in docnums:
+            i = self._segment_of(d)
+            local = d - self.segments[i].base
+            if _has(self.lists(plan.stem)[i], local) or (
+                plan.parts and all(_has(self.lists(p)[i], local) for p in plan.parts)
+            ):
+                out.add(d)
+        return out
+
+    def locate(self, term: str, docnum: int) -> tuple[int, int, int] | None:
+        """(segment, section number in it, index in its list of ``term``), or None."""
+        i = self._segment_of(docnum)
+        local = docnum - self.segments[i].base
+        lists = self.lists(term)[i]
+        if lists is None:
+            return None
+        ids = lists[0]
+        j = bisect_left(ids, local)
+        return (i, local, j) if j < len(ids) and ids[j] == local else None
+
+    def term_score(self, term: str, segment: int, index: int, local: int) -> float:
+        """The BM25 score of ``term`` in a section (as Whoosh's term matcher gives it)."""
+        lists = self.lists(term)[segment]
+        assert lists is not None
+        tf = lists[1][index]
+        norm = self._norm[self.segments[segment].lengths[local]]
+        return self.idf(term) * ((tf * self._k1p) / (tf + norm))
+
+    # -- inside a segment -------------------------------------------------------------
+
+    def _segment_of(self, docnum: int) -> int:
+        i = 0
+        for j, seg in enumerate(self.segments):
+            if seg.base <= docnum:
+                i = j
+        return i
+
+    def _score_segment(
+        self, i: int, seg: SegmentArrays, plans: Sequence[WordPlan], weight: dict[str, float]
+    ) -> dict[int, float]:
+        acc: dict[int, float] = {}
+        lb = seg.lengths
+        later: list[tuple[str, float]] = []  # (term, factor): only for candidates
+        later_parts: list[tuple[str, ...]] = []
+        for p in plans:
+            stem_factor = weight[p.stem] * self._k1p
+            if p.defining:
+                lists = self.lists(p.stem)[i]
+                if lists is not None:
+                    self._add_all(acc, lists, lb, stem_factor)
+            else:
+                later.append((p.stem, stem_factor))
+            if p.parts:
+                if p.defining and p.parts_defining:
+                    self._add_parts(acc, [self.lists(t)[i] for t in p.parts], p.parts, lb, weight)
+                else:
+                    later_parts.append(p.parts)
+        for term, factor in later:
+            lists = self.lists(term)[i]
+            if lists is not None and acc:
+                self._add_known(acc, lists, lb, factor)
+        for parts in later_parts:
+            if acc:
+                self._add_parts(
+                    acc, [self.lists(t)[i] for t in parts], parts, lb, weight, known_only=True
+                )
+        return acc
+
+    def _add_all(self, acc: dict[int, float], lists: Lists, lb: bytes, factor: float) -> None:
+        norm = self._norm
+        get = acc.get
+        ids, tfs = lists
+        for d, tf in zip(ids, tfs, strict=True):
+            acc[d] = get(d, 0.0) + factor * tf / (tf + norm[lb[d]])
+
+    def _add_known(self, acc: dict[int, float], lists: Lists, lb: bytes, factor: float) -> None:
+        norm = self._norm
+        ids, tfs = lists
+        n = len(ids)
+        if len(acc) * 16 < n:
+            for d in acc:
+                j = bisect_left(ids, d)
+                if j < n and ids[j] == d:
+                    tf = tfs[j]
+                    acc[d] += factor * tf / (tf + norm[lb[d]])
+        else:
+            for d, tf in zip(ids, tfs, strict=True):
+                if d in acc:
+                    acc[d] += factor * tf / (tf + norm[lb[d]])
+
+    def _add_parts(
+        self,
+        acc: dict[int, float],
+        lists: list[Lists | None],
+        parts: tuple[str, ...],
+        lb: bytes,
+        weight: dict[str, float],
+        known_only: bool = False,
+    ) -> None:
+        """Add ``parts_weight`` x the parts' summed scores where a section has all of them."""
+        if any(x is None for x in lists):
+            return
+        present = [x for x in lists if x is not None]
+        factors = [weight[t] * self._k1p * self.parts_weight for t in parts]
+        order = sorted(range(len(present)), key=lambda j: len(present[j][0]))
+        first = order[0]
+        if known_only and len(acc) < len(present[first][0]):
+            docs: Iterable[int] = sorted(acc)
+        else:
+            docs = present[first][0]
+        norm = self._norm
+        for d in docs:
+            if known_only and d not in acc:
+                continue
+            total = 0.0
+            for j in order:
+                ids, tfs = present[j]
+                k = bisect_left(ids, d)
+                if k >= len(ids) or ids[k] != d:
+                    break
+                tf = tfs[k]
+                total += factors[j] * tf / (tf + norm[lb[d]])
+            else:
+                acc[d] = acc.get(d, 0.0) + total
+
+
+def _best(acc: dict[int, float], k: int) -> list[tuple[int, float]]:
+    """The ``k`` highest-scoring entries (ties included); sorting the bare floats is C
+    work, where ``heapq.nlargest`` over (score, section) pairs calls Python per entry."""
+    if len(acc) <= k:
+        return list(acc.items())
+    threshold = sorted(acc.values(), reverse=True)[k - 1]
+    return [(d, v) for d, v in acc.items() if v >= threshold]
+
+
+def _has(lists: Lists | None, d: int) -> bool:
+    if lists is None:
+        return False
+    ids = lists[0]
+    j = bisect_left(ids, d)
+    return j < len(ids) and ids[j] == d

@@ -1,0 +1,121 @@
+"""The packed posting arrays beside each segment rank exactly as Whoosh's matchers do."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from index import postings, store
+from search import Index
+
+QUERIES = [
+    "sjuksköterska",
+    "hyrstopp sjuksköterskor",
+    "budget barn",
+    "regionstyrelsen beslut ekonomi",
+    "psykiatri väntetider för barn och unga",
+    "kollektivtrafik resor",
+    "Hur ser regionens ekonomiska resultat ut för året?",
+    "vårdcentral tillgänglighet primärvård",
+    "personal bemanning inhyrd",
+    "stopp för inhyrda",
+]
+
+
+def _ranked(ix: Index, query: str, use_arrays: bool, **kw: str) -> tuple[int, list[tuple]]:
+    ix._store.use_arrays = use_arrays
+    try:
+        r = ix.search(query, limit=10, **kw)
+    finally:
+        ix._store.use_arrays = True
+    return r.total, [(h.section_id, round(h.score, 9), h.snippet) for h in r.hits]
+
+
+def _whoosh_count(ix: Index, query: str) -> int:
+    """Sections matching the compiled query, counted by walking Whoosh's matcher."""
+    from index.store import clause_words, compile_query
+    from search.query import parse
+
+    parsed = parse(query)
+    terms = ix._store.terms.lookup(clause_words(parsed))
+    with ix._store._reading() as s:
+        return sum(1 for _ in compile_query(parsed, terms).matcher(s).all_ids())
+
+
+@pytest.fixture()
+def seed_copy(seed_index_dir: Path, tmp_path: Path) -> Path:
+    folder = tmp_path / "ix"
+    shutil.copytree(seed_index_dir, folder)
+    return folder
+
+
+def test_every_segment_gets_its_arrays(seed_index_dir: Path) -> None:
+    ix = Index.open(seed_index_dir)
+    ix.search("budget")
+    arrays = ix._store._arrays
+    assert arrays, "the seed index should be searched from its arrays"
+    with ix._store._reading() as s:
+        assert len(arrays) == len(s.reader().leaf_readers())
+    ix.close()
+
+
+@pytest.mark.parametrize("common_min_docs", [store._COMMON_MIN_DOCS, 0])
+def test_same_ranking_as_whoosh(
+    seed_index_dir: Path, monkeypatch: pytest.MonkeyPatch, common_min_docs: int
+) -> None:
+    # With no minimum, words in more than 5 % of the seed sections count as common: the
+    # plan where common words only add to rarer words' matches is compared too.
+    monkeypatch.setattr(store, "_COMMON_MIN_DOCS", common_min_docs)
+    ix = Index.open(seed_index_dir)
+    for q in QUERIES:
+        fast_total, fast = _ranked(ix, q, True)
+        _, slow = _ranked(ix, q, False)
+        assert fast, q
+        assert fast == slow, q
+        if common_min_docs:  # every word finds candidates: the total is the union's size
+            assert fast_total == _whoosh_count(ix, q), q
+    ix.close()
+
+
+def test_filters_and_deleted_sections(seed_copy: Path, tmp_path: Path) -> None:
+    ix = Index.open(seed_copy)
+    org = ix.search("budget", limit=1).hits[0].org
+    assert org
+    assert _ranked(ix, "budget ekonomi", True, org=org) == _ranked(
+        ix, "budget ekonomi", False, org=org
+    )
+    # Replace one document: its old sections stay in the arrays as deleted postings.
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    (extra / "nytt.txt").write_text(
+        "Budget 2025\n\nRegionens budget för barn och unga ökar. Ekonomi i balans.\n",
+        encoding="utf-8",
+    )
+    ix.update([extra])
+    first = _ranked(ix, "budget ekonomi", True)
+    (extra / "nytt.txt").write_text(
+        "Budget 2026\n\nBudget och ekonomi för kollektivtrafik.\n", encoding="utf-8"
+    )
+    ix.update([extra])
+    ix.search("budget")
+    assert any(seg.deleted for seg in ix._store._arrays or [])
+    fast_total, fast = _ranked(ix, "budget ekonomi", True)
+    assert (fast_total, fast) == _ranked(ix, "budget ekonomi", False)
+    assert fast_total == first[0]  # one document replaced by one with the same words
+    texts = [ix.section(sid).text for sid, _, _ in fast if "nytt" in sid]
+    assert texts and all("2025" not in t for t in texts)
+    ix.close()
+
+
+def test_missing_arrays_fall_back_to_whoosh(seed_copy: Path) -> None:
+    ix = Index.open(seed_copy)
+    before = _ranked(ix, "hyrstopp sjuksköterskor", True)
+    ix.close()
+    for f in seed_copy.glob(f"g*/*{postings.SUFFIX}"):
+        f.unlink()
+    ix = Index.open(seed_copy)
+    assert _ranked(ix, "hyrstopp sjuksköterskor", True) == before
+    assert ix._store._arrays is None
+    ix.close()

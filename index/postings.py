@@ -32,6 +32,7 @@ from index import schema
 SUFFIX = ".rsp"
 VERSION = "1"
 _IDS = "I"  # section numbers within the segment (C unsigned int: 32 bits on CPython's platforms)
+_PARALLEL_DOCS = 20_000  # segments this large are exported in worker processes
 _TFS = "d"  # weighted term frequency: the float Whoosh stores, exactly
 
 
@@ -103,14 +104,35 @@ def export_missing(folder: Path, ix: Any) -> int:
             if time.time() - stale.stat().st_mtime > 3600:
                 stale.unlink()
     with ix.reader() as reader:
-        for leaf, _base in reader.leaf_readers():
-            if leaf.segment() is None:
-                continue
-            path = path_for(folder, leaf.segment().segment_id())
+        missing = [
+            (leaf, path)
+            for leaf, _base in reader.leaf_readers()
+            if leaf.segment() is not None
+            and not (path := path_for(folder, leaf.segment().segment_id())).exists()
+        ]
+        big = [path.name for leaf, path in missing if leaf.doc_count_all() >= _PARALLEL_DOCS]
+        if len(big) > 1 and (os.cpu_count() or 1) > 1 and ix.storage.folder:
+            # Large builds end with one segment per worker: export them side by side.
+            from concurrent.futures import ProcessPoolExecutor
+
+            with ProcessPoolExecutor(max_workers=min(len(big), os.cpu_count() or 1)) as pool:
+                list(pool.map(_export_in_worker, [ix.storage.folder] * len(big), big))
+        for leaf, path in missing:
             if not path.exists():
                 export_segment(leaf, path)
-                written += 1
+        written += len(missing)
     return written
+
+
+def _export_in_worker(whoosh_folder: str, name: str) -> None:
+    """Worker process: open the index and export the segment whose file is ``name``."""
+    from whoosh import index as windex
+
+    ix = windex.open_dir(whoosh_folder)
+    with ix.reader() as reader:
+        for leaf, _base in reader.leaf_readers():
+            if leaf.segment() is not None and f"{leaf.segment().segment_id()}{SUFFIX}" == name:
+                export_segment(leaf, Path(whoosh_folder) / name)
 
 
 def export_segment(leaf: Any, path: Path) -> None:

@@ -744,7 +744,11 @@ class WhooshStore:
                 keys = [t.loose] if reader.doc_frequency("loose", t.loose) else []
                 if not keys:
                     maxdist = 1 if len(t.loose) < 6 else 2
-                    near = list(reader.terms_within("loose", t.loose, maxdist, prefix=1))
+                    near = [
+                        k
+                        for k in self.terms.loose_within(t.loose, maxdist)
+                        if reader.doc_frequency("loose", k)
+                    ]
                     keys = sorted(near, key=lambda k: -reader.doc_frequency("loose", k))[:3]
                 candidates = [
                     (df(stem), candidate)

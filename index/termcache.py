@@ -68,6 +68,26 @@ class TermCache:
         rows = db.execute("SELECT word, stem FROM terms WHERE loose = ? LIMIT ?", (key, limit))
         return [(str(w), str(s)) for w, s in rows]
 
+    def loose_within(self, key: str, maxdist: int) -> list[str]:
+        """Loose keys of indexed words within ``maxdist`` edits of ``key`` (the same first
+        letter; a swap of two neighbours is one edit), nearest first.
+
+        A range scan of the loose-key index for that letter and the possible lengths,
+        then an edit distance that gives up as soon as ``maxdist`` is exceeded: Whoosh's
+        ``terms_within`` computes the full distance to every term of the letter.
+        """
+        db = self._conn()
+        if db is None or not key:
+            return []
+        lo, hi = key[0], chr(ord(key[0]) + 1)
+        rows = db.execute(
+            "SELECT DISTINCT loose FROM terms WHERE loose >= ? AND loose < ?"
+            " AND length(loose) BETWEEN ? AND ? ORDER BY loose",
+            (lo, hi, len(key) - maxdist, len(key) + maxdist),
+        )
+        found = within(key, (other for (other,) in rows), maxdist)
+        return [k for _, k in sorted(found) if k != key]
+
     def lookup(self, words: Iterable[str]) -> dict[str, WordTerms]:
         """The terms of each (lower-cased) word: from the table, else analysed now."""
         memo = self._memo
@@ -147,3 +167,45 @@ class TermCache:
         if self._db is not None:
             self._db.close()
             self._db = None
+
+
+def within(key: str, words: Iterable[str], limit: int) -> list[tuple[int, str]]:
+    """(distance, word) for each of ``words`` (sorted) within ``limit`` edits of ``key``.
+
+    Edits are insertions, deletions, replacements and swaps of neighbours (Whoosh's
+    ``damerau_levenshtein``). The table's rows belong to the word's letters, so words
+    sharing a beginning share rows, as if walking a trie; a beginning already more than
+    ``limit`` edits away rules out every word that starts with it.
+    """
+    width = len(key) + 1
+    rows = [list(range(width))]
+    prev = ""
+    dead: str | None = None
+    out: list[tuple[int, str]] = []
+    for w in words:
+        if dead is not None and w.startswith(dead):
+            continue
+        dead = None
+        common = 0
+        top = min(len(prev), len(w), len(rows) - 1)
+        while common < top and prev[common] == w[common]:
+            common += 1
+        del rows[common + 1 :]
+        prev = w
+        for i in range(common + 1, len(w) + 1):
+            above = rows[i - 1]
+            row = [i] + [0] * (width - 1)
+            c = w[i - 1]
+            for j in range(1, width):
+                v = min(above[j] + 1, row[j - 1] + 1, above[j - 1] + (c != key[j - 1]))
+                if i > 1 and j > 1 and c == key[j - 2] and w[i - 2] == key[j - 1]:
+                    v = min(v, rows[i - 2][j - 2] + 1)
+                row[j] = v
+            rows.append(row)
+            if min(row) > limit:
+                dead = w[:i]
+                break
+        else:
+            if rows[-1][-1] <= limit:
+                out.append((rows[-1][-1], w))
+    return out

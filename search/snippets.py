@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from index.analysis import SWEDISH_STOPWORDS, WordTerms, analyze_word, normalize, tokenize
+from index.analysis import SWEDISH_STOPWORDS, TOKEN_RE, Tok, WordTerms, analyze_word, normalize
 
 Lookup = Callable[[Iterable[str]], Mapping[str, WordTerms]]
 
@@ -66,19 +66,28 @@ def make_snippet(
     """
     text = re.sub(r"\s+", " ", normalize(text)).strip()
     wanted = _wanted(words, lookup)
-    toks = tokenize(text)
-    lowered = [t.text.lower() for t in toks]
-    known = lookup([w for w in lowered if w not in SWEDISH_STOPWORDS])
-    hits = [(t, _matches(known.get(w), wanted)) for t, w in zip(toks, lowered, strict=True)]
-    hits = [(t, m) for t, m in hits if m]
+    # Each distinct word is analysed and judged once; only matching words become tokens
+    # (a hit's text has hundreds of words and a handful of matches).
+    distinct = {w.lower() for w in TOKEN_RE.findall(text)} - SWEDISH_STOPWORDS
+    known = lookup(distinct)
+    grade = {w: g for w in distinct if (g := _matches(known.get(w), wanted))}
+    hits = (
+        [
+            (Tok(m.group(0), m.start(), m.end()), grade[low])
+            for m in TOKEN_RE.finditer(text)
+            if (low := m.group(0).lower()) in grade
+        ]
+        if grade
+        else []
+    )
     if not hits:
         return Snippet(_cut(text, 0, width)[0], ())
     best_start, best_score = hits[0][0].start, -1.0
     for i, (tok, _) in enumerate(hits):
         window_end = tok.start + width
         inside = [(t, m) for t, m in hits[i:] if t.end <= window_end]
-        distinct = {t.text.lower() for t, _ in inside}
-        score = len(distinct) * 10 + sum(m for _, m in inside)
+        names = {t.text.lower() for t, _ in inside}
+        score = len(names) * 10 + sum(m for _, m in inside)
         if score > best_score:
             best_start, best_score = tok.start, score
     # Start a little before the first match so it is read in context.

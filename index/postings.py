@@ -30,7 +30,11 @@ from whoosh.util.numeric import length_to_byte
 from index import schema
 
 SUFFIX = ".rsp"
-VERSION = "1"
+VERSION = "2"
+# Lengths are kept for both fields; postings for the ranked field only. The loose field is
+# searched for words found nowhere as written, whose loose keys are rare: their lists
+# are read from Whoosh when asked for.
+FIELDS = (schema.WORDS, "loose")
 _IDS = "I"  # section numbers within the segment (C unsigned int: 32 bits on CPython's platforms)
 _PARALLEL_DOCS = 20_000  # segments this large are exported in worker processes
 _TFS = "d"  # weighted term frequency: the float Whoosh stores, exactly
@@ -40,18 +44,26 @@ _TFS = "d"  # weighted term frequency: the float Whoosh stores, exactly
 class Segment:
     """The posting arrays of one segment, and what ranking needs beside them.
 
-    ``base`` turns a section number of this segment into the searcher's; ``lengths[d]``
-    is Whoosh's length byte of section ``d`` in the ranked field; ``deleted`` are the
-    sections deleted since the segment was written (their postings are still there).
+    ``base`` turns a section number of this segment into the searcher's;
+    ``lengths[field][d]`` is Whoosh's length byte of section ``d`` in ``field``;
+    ``deleted`` are the sections deleted since the segment was written (their postings
+    are still there).
     """
 
     base: int
-    lengths: bytes
+    lengths: dict[str, bytes]
     deleted: frozenset[int]
     _db: sqlite3.Connection
+    _leaf: Any
 
-    def get(self, term: str) -> tuple[array[int], array[float]] | None:
-        row = self._db.execute("SELECT ids, tfs FROM postings WHERE term = ?", (term,)).fetchone()
+    def get(self, term: str, field: str = schema.WORDS) -> tuple[array[int], array[float]] | None:
+        if field != schema.WORDS:
+            if (field, term) not in self._leaf:
+                return None
+            return read_postings(self._leaf, term, field)
+        row = self._db.execute(
+            "SELECT ids, tfs FROM postings WHERE field = ? AND term = ?", (field, term)
+        ).fetchone()
         if row is None:
             return None
         ids: array[int] = array(_IDS)
@@ -82,13 +94,14 @@ def open_segments(folder: Path, reader: Any) -> list[Segment] | None:
             for seg in out:
                 seg.close()
             return None
-        if meta.get("version") != VERSION or meta.get("field") != schema.WORDS:
+        if meta.get("version") != VERSION:
             db.close()
             for seg in out:
                 seg.close()
             return None
         deleted = frozenset(leaf.segment().deleted_docs()) if leaf.has_deletions() else frozenset()
-        out.append(Segment(base=base, lengths=bytes(meta["lengths"]), deleted=deleted, _db=db))
+        lengths = {f: bytes(meta[f"lengths:{f}"]) for f in FIELDS}
+        out.append(Segment(base=base, lengths=lengths, deleted=deleted, _db=db, _leaf=leaf))
     return out
 
 
@@ -108,7 +121,7 @@ def export_missing(folder: Path, ix: Any) -> int:
             (leaf, path)
             for leaf, _base in reader.leaf_readers()
             if leaf.segment() is not None
-            and not (path := path_for(folder, leaf.segment().segment_id())).exists()
+            and not _current(path := path_for(folder, leaf.segment().segment_id()))
         ]
         big = [path.name for leaf, path in missing if leaf.doc_count_all() >= _PARALLEL_DOCS]
         if len(big) > 1 and (os.cpu_count() or 1) > 1 and ix.storage.folder:
@@ -118,10 +131,22 @@ def export_missing(folder: Path, ix: Any) -> int:
             with ProcessPoolExecutor(max_workers=min(len(big), os.cpu_count() or 1)) as pool:
                 list(pool.map(_export_in_worker, [ix.storage.folder] * len(big), big))
         for leaf, path in missing:
-            if not path.exists():
+            if not _current(path):
                 export_segment(leaf, path)
         written += len(missing)
     return written
+
+
+def _current(path: Path) -> bool:
+    """True when ``path`` holds arrays of this version (a file of an older one is redone)."""
+    if not path.exists():
+        return False
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+            row = db.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
+    except sqlite3.Error:
+        return False
+    return row is not None and row[0] == VERSION
 
 
 def _export_in_worker(whoosh_folder: str, name: str) -> None:
@@ -154,33 +179,40 @@ def export_segment(leaf: Any, path: Path) -> None:
 
 
 def _write(db: sqlite3.Connection, leaf: Any) -> None:
-    """The lengths and every posting list of the ranked field, in one transaction."""
+    """The lengths and every posting list of the fields, in one transaction."""
     db.execute("PRAGMA journal_mode = OFF")
     db.execute("PRAGMA synchronous = OFF")
     db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB)")
-    db.execute("CREATE TABLE postings (term TEXT PRIMARY KEY, ids BLOB, tfs BLOB) WITHOUT ROWID")
-    lengths = bytes(
-        length_to_byte(leaf.doc_field_length(d, schema.WORDS, 0) or 0)
-        for d in range(leaf.doc_count_all())
+    db.execute(
+        "CREATE TABLE postings (field TEXT, term TEXT, ids BLOB, tfs BLOB,"
+        " PRIMARY KEY (field, term)) WITHOUT ROWID"
     )
-    db.executemany(
-        "INSERT INTO meta VALUES (?, ?)",
-        [("version", VERSION), ("field", schema.WORDS), ("lengths", lengths)],
-    )
-    batch: list[tuple[str, bytes, bytes]] = []
-    if schema.WORDS in leaf.indexed_field_names():
-        for term, _info in leaf.iter_field(schema.WORDS):
-            ids, tfs = read_postings(leaf, term)
+    meta: list[tuple[str, str | bytes]] = [("version", VERSION)]
+    for field in FIELDS:
+        lengths = bytes(
+            length_to_byte(leaf.doc_field_length(d, field, 0) or 0)
+            for d in range(leaf.doc_count_all())
+        )
+        meta.append((f"lengths:{field}", lengths))
+    db.executemany("INSERT INTO meta VALUES (?, ?)", meta)
+    batch: list[tuple[str, str, bytes, bytes]] = []
+    for field in FIELDS[:1]:
+        if field not in leaf.indexed_field_names():
+            continue
+        for term, _info in leaf.iter_field(field):
+            ids, tfs = read_postings(leaf, term, field)
             text = term.decode("utf-8") if isinstance(term, bytes) else term
-            batch.append((text, ids.tobytes(), tfs.tobytes()))
+            batch.append((field, text, ids.tobytes(), tfs.tobytes()))
             if len(batch) >= 20_000:
-                db.executemany("INSERT INTO postings VALUES (?, ?, ?)", batch)
+                db.executemany("INSERT INTO postings VALUES (?, ?, ?, ?)", batch)
                 batch.clear()
-    db.executemany("INSERT INTO postings VALUES (?, ?, ?)", batch)
+    db.executemany("INSERT INTO postings VALUES (?, ?, ?, ?)", batch)
     db.commit()
 
 
-def read_postings(leaf: Any, term: str) -> tuple[array[int], array[float]]:
+def read_postings(
+    leaf: Any, term: str, field: str = schema.WORDS
+) -> tuple[array[int], array[float]]:
     """All (section, weight) postings of ``term`` in one segment, a block at a time.
 
     Whoosh's matcher API would cost a few method calls per posting; the whoosh3 leaf
@@ -189,7 +221,7 @@ def read_postings(leaf: Any, term: str) -> tuple[array[int], array[float]]:
     """
     ids: array[int] = array(_IDS)
     tfs: array[float] = array(_TFS)
-    m = leaf.postings(schema.WORDS, term)
+    m = leaf.postings(field, term)
     if all(hasattr(m, a) for a in ("_read_ids", "_read_weights", "_goto", "_lastblock")):
         while True:
             m._read_ids()

@@ -27,10 +27,10 @@ class SegmentArrays(Protocol):
     """What ranking needs of one segment (see ``index.postings.Segment``)."""
 
     base: int
-    lengths: bytes
+    lengths: dict[str, bytes]
     deleted: frozenset[int]
 
-    def get(self, term: str) -> Lists | None: ...
+    def get(self, term: str, field: str) -> Lists | None: ...
 
 
 @dataclass(frozen=True)
@@ -40,13 +40,16 @@ class WordPlan:
     ``parts`` are the compound's parts other than its stem (at least two, else empty): a
     section with all of them scores their sum at ``parts_weight``. ``defining`` words make
     a section a candidate by their stem (and their parts, when ``parts_defining``); the
-    others only add to candidates found by a defining word.
+    others only add to candidates found by a defining word. ``loose`` is the word's key
+    in the loose field, searched (at ``loose_weight``) only for a word found nowhere as
+    written; empty otherwise.
     """
 
     stem: str
     parts: tuple[str, ...]
     defining: bool
     parts_defining: bool
+    loose: str = ""
 
 
 class ArrayRanker:
@@ -56,37 +59,47 @@ class ArrayRanker:
         self,
         segments: Sequence[SegmentArrays],
         doc_count_all: int,
-        avg_length: float,
+        avg_lengths: dict[str, float],
         byte_to_length: Callable[[int], float],
         k1: float,
         b: float,
         parts_weight: float,
+        loose_weight: float,
+        field: str,
+        loose_field: str,
     ) -> None:
         self.segments = segments
         self.doc_count_all = doc_count_all
         self.parts_weight = parts_weight
+        self.loose_weight = loose_weight
+        self.field = field
+        self.loose_field = loose_field
         self._k1p = k1 + 1
-        avg = avg_length or 1.0
         # Whoosh keeps a section's length as one byte: the length part of BM25's
-        # denominator is one of 256 values.
-        self._norm = [k1 * ((1 - b) + b * byte_to_length(i) / avg) for i in range(256)]
-        self._lists: dict[str, list[Lists | None]] = {}
+        # denominator is one of 256 values per field.
+        self._norms = {
+            f: [k1 * ((1 - b) + b * byte_to_length(i) / (avg or 1.0)) for i in range(256)]
+            for f, avg in avg_lengths.items()
+        }
+        self._norm = self._norms[field]
+        self._lists: dict[tuple[str, str], list[Lists | None]] = {}
 
     # -- statistics ---------------------------------------------------------------------
 
-    def lists(self, term: str) -> list[Lists | None]:
-        got = self._lists.get(term)
+    def lists(self, term: str, field: str = "") -> list[Lists | None]:
+        key = (field or self.field, term)
+        got = self._lists.get(key)
         if got is None:
-            got = self._lists[term] = [seg.get(term) for seg in self.segments]
+            got = self._lists[key] = [seg.get(term, key[0]) for seg in self.segments]
         return got
 
-    def df(self, term: str) -> int:
+    def df(self, term: str, field: str = "") -> int:
         """Sections holding ``term`` (deleted ones too, as in Whoosh's statistics)."""
-        return sum(len(x[0]) for x in self.lists(term) if x is not None)
+        return sum(len(x[0]) for x in self.lists(term, field) if x is not None)
 
-    def idf(self, term: str) -> float:
+    def idf(self, term: str, field: str = "") -> float:
         """Whoosh's idf: ``log(N / (df + 1)) + 1`` over all sections, deleted ones included."""
-        return log(self.doc_count_all / (self.df(term) + 1)) + 1
+        return log(self.doc_count_all / (self.df(term, field) + 1)) + 1
 
     # -- ranking --------------------------------------------------------------------
 
@@ -123,8 +136,10 @@ class ArrayRanker:
         for d in docnums:
             i = self._segment_of(d)
             local = d - self.segments[i].base
-            if _has(self.lists(plan.stem)[i], local) or (
-                plan.parts and all(_has(self.lists(p)[i], local) for p in plan.parts)
+            if (
+                _has(self.lists(plan.stem)[i], local)
+                or (plan.parts and all(_has(self.lists(p)[i], local) for p in plan.parts))
+                or (plan.loose and _has(self.lists(plan.loose, self.loose_field)[i], local))
             ):
                 out.add(d)
         return out
@@ -145,7 +160,7 @@ class ArrayRanker:
         lists = self.lists(term)[segment]
         assert lists is not None
         tf = lists[1][index]
-        norm = self._norm[self.segments[segment].lengths[local]]
+        norm = self._norm[self.segments[segment].lengths[self.field][local]]
         return self.idf(term) * ((tf * self._k1p) / (tf + norm))
 
     # -- inside a segment -------------------------------------------------------------
@@ -161,9 +176,10 @@ class ArrayRanker:
         self, i: int, seg: SegmentArrays, plans: Sequence[WordPlan], weight: dict[str, float]
     ) -> dict[int, float]:
         acc: dict[int, float] = {}
-        lb = seg.lengths
+        lb = seg.lengths[self.field]
         later: list[tuple[str, float]] = []  # (term, factor): only for candidates
         later_parts: list[tuple[str, ...]] = []
+        later_loose: list[tuple[str, float]] = []
         for p in plans:
             stem_factor = weight[p.stem] * self._k1p
             if p.defining:
@@ -172,6 +188,15 @@ class ArrayRanker:
                     self._add_all(acc, lists, lb, stem_factor)
             else:
                 later.append((p.stem, stem_factor))
+            if p.loose:
+                factor = self.idf(p.loose, self.loose_field) * self._k1p * self.loose_weight
+                loose = self.lists(p.loose, self.loose_field)[i]
+                if loose is None:
+                    pass
+                elif p.defining:
+                    self._add_all(acc, loose, seg.lengths[self.loose_field], factor, True)
+                else:
+                    later_loose.append((p.loose, factor))
             if p.parts:
                 if p.defining and p.parts_defining:
                     self._add_parts(acc, [self.lists(t)[i] for t in p.parts], p.parts, lb, weight)
@@ -186,17 +211,25 @@ class ArrayRanker:
                 self._add_parts(
                     acc, [self.lists(t)[i] for t in parts], parts, lb, weight, known_only=True
                 )
+        for key, factor in later_loose:
+            loose = self.lists(key, self.loose_field)[i]
+            if loose is not None and acc:
+                self._add_known(acc, loose, seg.lengths[self.loose_field], factor, True)
         return acc
 
-    def _add_all(self, acc: dict[int, float], lists: Lists, lb: bytes, factor: float) -> None:
-        norm = self._norm
+    def _add_all(
+        self, acc: dict[int, float], lists: Lists, lb: bytes, factor: float, loose: bool = False
+    ) -> None:
+        norm = self._norms[self.loose_field] if loose else self._norm
         get = acc.get
         ids, tfs = lists
         for d, tf in zip(ids, tfs, strict=True):
             acc[d] = get(d, 0.0) + factor * tf / (tf + norm[lb[d]])
 
-    def _add_known(self, acc: dict[int, float], lists: Lists, lb: bytes, factor: float) -> None:
-        norm = self._norm
+    def _add_known(
+        self, acc: dict[int, float], lists: Lists, lb: bytes, factor: float, loose: bool = False
+    ) -> None:
+        norm = self._norms[self.loose_field] if loose else self._norm
         ids, tfs = lists
         n = len(ids)
         if len(acc) * 16 < n:

@@ -190,13 +190,25 @@ def compile_query(
     return q
 
 
-def _plain_words(query: Bool) -> list[str]:
-    """The words of a query of loose words only (no phrase, no operator), else []."""
+def _plain_clauses(query: Bool) -> list[tuple[str, ...]]:
+    """The clauses of a query of loose words, each a word or a parenthesised group of
+    loose words (a 1-tuple is a word); [] for anything else (phrases, operators)."""
     if query.must or query.must_not or not query.should:
         return []
-    if not all(isinstance(c, Word) for c in query.should):
-        return []
-    return [c.text for c in query.should if isinstance(c, Word)]
+    out: list[tuple[str, ...]] = []
+    for c in query.should:
+        if isinstance(c, Word):
+            out.append((c.text,))
+        elif (
+            isinstance(c, Bool)
+            and c.should
+            and not (c.must or c.must_not)
+            and all(isinstance(x, Word) for x in c.should)
+        ):
+            out.append(tuple(x.text for x in c.should if isinstance(x, Word)))
+        else:
+            return []
+    return out
 
 
 def _proximity(query: Bool) -> _Near | None:
@@ -607,10 +619,10 @@ class WhooshStore:
             absent = frozenset(
                 w for w, t in terms.items() if not reader.doc_frequency(schema.WORDS, t.stem)
             )
-            if self.use_arrays and self._arrays and not facets and not absent and terms:
-                words = _plain_words(request.query)
-                if words:
-                    return self._search_arrays(s, self._arrays, request, words, terms)
+            if self.use_arrays and self._arrays and not facets and terms:
+                plain = _plain_clauses(request.query)
+                if plain:
+                    return self._search_arrays(s, self._arrays, request, plain, terms, absent)
             q = self._plan(s, request.query, terms, absent)
             coordinate = len(clauses) > 1
             results = s.search(
@@ -647,23 +659,29 @@ class WhooshStore:
         s: Any,
         arrays: list[postings.Segment],
         request: Request,
-        words: list[str],
+        clauses: list[tuple[str, ...]],
         terms: Terms,
+        absent: frozenset[str],
     ) -> StoreResult:
         """:meth:`search` for plain words, ranked from the packed arrays (``index.ranking``).
 
-        The plan is :meth:`_plan`'s: with two words or more, words in more than
-        ``_COMMON_SHARE`` of the sections only add score to sections found by a rarer
-        word, and so do the parts of a rare compound when all of them are that common.
+        The plan is :meth:`_plan`'s: with two clauses or more, a clause whose words are
+        all in more than ``_COMMON_SHARE`` of the sections only adds score to sections
+        found by a rarer one, and so do the parts of a rare compound when all of them are
+        that common. ``clauses`` are words (1-tuples) and groups of words; a word found
+        nowhere as written is also looked up in the loose field, as Whoosh's path does.
         """
         ranker = ArrayRanker(
             arrays,
             s.doc_count_all(),
-            s.avg_field_length(schema.WORDS) or 1,
+            {f: s.avg_field_length(f) or 1 for f in postings.FIELDS},
             byte_to_length,
             _BM25_K1,
             _BM25_B,
             _PARTS_WEIGHT,
+            schema.LOOSE_WEIGHT,
+            schema.WORDS,
+            "loose",
         )
         limit = max(_COMMON_SHARE * s.doc_count(), _COMMON_MIN_DOCS)
 
@@ -674,24 +692,47 @@ class WhooshStore:
             ps = tuple(p for p in terms[w].parts if p != terms[w].stem)
             return ps if len(ps) >= 2 else ()
 
-        rare = {w for w in words if not frequent(terms[w].stem)} if len(words) > 1 else set()
-        skip = {w for w in rare if terms[w].parts and all(map(frequent, terms[w].parts))}
-        if not rare or not (len(rare) < len(words) or any(parts(w) for w in skip)):
-            rare, skip = set(words), set()  # every word finds candidates
+        everything = set(range(len(clauses)))
+        rare = {
+            i
+            for i, c in enumerate(clauses)
+            if not all(frequent(terms[w].stem) for w in c) or len(clauses) < 2
+        }
+        skip = {
+            c[0]
+            for i, c in enumerate(clauses)
+            if i in rare
+            and len(c) == 1
+            and terms[c[0]].parts
+            and all(map(frequent, terms[c[0]].parts))
+        }
+        if not rare or not (rare != everything or any(parts(w) for w in skip)):
+            rare, skip = everything, set()  # every clause finds candidates
         plans = [
-            WordPlan(terms[w].stem, parts(w), defining=w in rare, parts_defining=w not in skip)
-            for w in words
+            WordPlan(
+                terms[w].stem,
+                parts(w),
+                defining=i in rare,
+                parts_defining=w not in skip,
+                loose=terms[w].loose if w in absent else "",
+            )
+            for i, c in enumerate(clauses)
+            for w in c
         ]
+        owner = [i for i, c in enumerate(clauses) for _ in c]
         flt = compile_filters(request.filters)
         allowed = None
         if flt is not None:
             allowed = set(flt.docs(s)).__contains__
-        coordinate = len(words) > 1
+        coordinate = len(clauses) > 1
         top, total = ranker.rank(
             plans, max(request.limit, _CANDIDATES if coordinate else 1), allowed
         )
         if coordinate:
-            top = self._coordinate_arrays(s, ranker, top, plans, request.query)
+            near = [p for p, c in zip(plans, owner, strict=True) if len(clauses[c]) == 1]
+            if not 2 <= len(near) <= _NEAR_MAX_WORDS:
+                near = []
+            top = self._coordinate_arrays(s, ranker, top, plans, owner, near)
         hits = [
             StoredHit(score=score, fields=dict(s.stored_fields(d)))
             for score, d in top[: request.limit]
@@ -704,17 +745,26 @@ class WhooshStore:
         ranker: ArrayRanker,
         top: list[tuple[float, int]],
         plans: list[WordPlan],
-        query: Bool,
+        owner: list[int],
+        near: list[WordPlan],
     ) -> list[tuple[float, int]]:
-        """:meth:`_coordinate` on the arrays: proximity bonus, then the share of the query."""
+        """:meth:`_coordinate` on the arrays: proximity bonus, then the share of the query.
+
+        ``owner[k]`` is the clause of ``plans[k]``; ``near`` the words whose proximity
+        earns the bonus (the loose words, when there are 2 to ``_NEAR_MAX_WORDS``).
+        """
         docnums = sorted(d for _, d in top)
-        bonus = _near_bonus_arrays(s, ranker, docnums, plans) if _proximity(query) else {}
-        weights = [ranker.idf(p.stem) for p in plans]
+        bonus = _near_bonus_arrays(s, ranker, docnums, near) if near else {}
+        weights: dict[int, float] = {}
+        hit: dict[int, set[int]] = {}
+        for p, c in zip(plans, owner, strict=True):
+            weights[c] = max(weights.get(c, 0.0), ranker.idf(p.stem))
+            hit.setdefault(c, set()).update(ranker.covers(p, docnums))
         covered: dict[int, float] = {}
-        for p, weight in zip(plans, weights, strict=True):
-            for d in ranker.covers(p, docnums):
-                covered[d] = covered.get(d, 0.0) + weight
-        total = sum(weights) or 1.0
+        for c, docs in hit.items():
+            for d in docs:
+                covered[d] = covered.get(d, 0.0) + weights[c]
+        total = sum(weights.values()) or 1.0
         rescored = [
             ((score + bonus.get(d, 0.0)) * (covered.get(d, 0.0) / total) ** _COVERAGE_POWER, d)
             for score, d in top

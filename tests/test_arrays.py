@@ -21,6 +21,7 @@ QUERIES = [
     "vårdcentral tillgänglighet primärvård",
     "personal bemanning inhyrd",
     "stopp för inhyrda",
+    "Vad kostar (budget ekonomi) för regionen?",
 ]
 
 
@@ -118,4 +119,23 @@ def test_missing_arrays_fall_back_to_whoosh(seed_copy: Path) -> None:
     ix = Index.open(seed_copy)
     assert _ranked(ix, "hyrstopp sjuksköterskor", True) == before
     assert ix._store._arrays is None
+    ix.close()
+
+
+def test_words_found_nowhere_use_the_loose_field(seed_index_dir: Path) -> None:
+    # Below the API (which would correct the spelling first): a word typed without å/ä/ö
+    # matches nothing as written and is looked up in the loose field, on both paths.
+    from index.queries import Request
+    from search.query import parse
+
+    ix = Index.open(seed_index_dir)
+    st = ix._store
+    runs = []
+    for use_arrays in (True, False):
+        st.use_arrays = use_arrays
+        r = st.search(Request(parse("vardcentral sjukskoterskor budget"), limit=10))
+        runs.append((r.total, [(h.fields["section_id"], round(h.score, 9)) for h in r.hits]))
+    st.use_arrays = True
+    assert runs[0][1], "the loose field should find the words typed without å/ä/ö"
+    assert runs[0] == runs[1]
     ix.close()

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_left
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from math import log
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     Lists = tuple[array[int], array[float]]  # ascending section numbers, weighted frequencies
@@ -118,15 +118,9 @@ class ArrayRanker:
         pool: list[tuple[float, int]] = []
         total = 0
         for i, seg in enumerate(self.segments):
-            acc = self._score_segment(i, seg, plans, weight)
-            if seg.deleted:
-                for d in [d for d in acc if d in seg.deleted]:
-                    del acc[d]
-            base = seg.base
-            if allowed is not None:
-                acc = {d: v for d, v in acc.items() if allowed(base + d)}
+            acc = self._score_segment(i, seg, plans, weight, k, allowed)
             total += len(acc)
-            pool.extend((v, base + d) for d, v in _best(acc, k))
+            pool.extend((v, seg.base + d) for d, v in _best(acc, k))
         pool.sort(key=lambda x: (-x[0], x[1]))
         return pool[:k], total
 
@@ -173,8 +167,21 @@ class ArrayRanker:
         return i
 
     def _score_segment(
-        self, i: int, seg: SegmentArrays, plans: Sequence[WordPlan], weight: dict[str, float]
+        self,
+        i: int,
+        seg: SegmentArrays,
+        plans: Sequence[WordPlan],
+        weight: dict[str, float],
+        k: int,
+        allowed: Callable[[int], bool] | None,
     ) -> dict[int, float]:
+        """The matches of one segment and their scores; exact for its ``k`` best.
+
+        Defining words are added for every section. Then deleted and filtered-out
+        sections go, and the other words are added only where they could still matter:
+        a section whose score plus the most those words could add stays below the
+        ``k``-th best score so far cannot reach the ``k`` best (max-score pruning).
+        """
         acc: dict[int, float] = {}
         lb = seg.lengths[self.field]
         later: list[tuple[str, float]] = []  # (term, factor): only for candidates
@@ -202,20 +209,63 @@ class ArrayRanker:
                     self._add_parts(acc, [self.lists(t)[i] for t in p.parts], p.parts, lb, weight)
                 else:
                     later_parts.append(p.parts)
+        if seg.deleted:
+            for d in [d for d in acc if d in seg.deleted]:
+                del acc[d]
+        if allowed is not None:
+            base = seg.base
+            acc = {d: v for d, v in acc.items() if allowed(base + d)}
+        if not acc or not (later or later_parts or later_loose):
+            return acc
+        # Each remaining word with the most it can add to one section, largest first:
+        # the room left shrinks word by word, and so do the sections worth a lookup.
+        steps: list[tuple[float, int, Any]] = []
         for term, factor in later:
-            lists = self.lists(term)[i]
-            if lists is not None and acc:
-                self._add_known(acc, lists, lb, factor)
+            steps.append((self._bound(self.lists(term)[i], factor), 0, (term, factor)))
         for parts in later_parts:
-            if acc:
-                self._add_parts(
-                    acc, [self.lists(t)[i] for t in parts], parts, lb, weight, known_only=True
-                )
+            most = sum(
+                self._bound(self.lists(t)[i], weight[t] * self._k1p * self.parts_weight)
+                for t in parts
+            )
+            steps.append((most, 1, parts))
         for key, factor in later_loose:
-            loose = self.lists(key, self.loose_field)[i]
-            if loose is not None and acc:
-                self._add_known(acc, loose, seg.lengths[self.loose_field], factor, True)
+            steps.append(
+                (self._bound(self.lists(key, self.loose_field)[i], factor, True), 2, (key, factor))
+            )
+        steps.sort(key=lambda x: -x[0])
+        room = sum(x[0] for x in steps)
+        kth = sorted(acc.values(), reverse=True)[k - 1] if len(acc) > k else None
+        targets: Collection[int] = acc.keys()
+        for most, kind, what in steps:
+            if kth is not None:
+                floor = kth - room
+                targets = {d for d in targets if acc[d] >= floor}
+            room -= most
+            if not targets:
+                break
+            if kind == 0:
+                lists = self.lists(what[0])[i]
+                if lists is not None:
+                    self._add_known(acc, targets, lists, lb, what[1])
+            elif kind == 1:
+                self._add_parts(
+                    acc, [self.lists(t)[i] for t in what], what, lb, weight, targets=targets
+                )
+            else:
+                loose = self.lists(what[0], self.loose_field)[i]
+                if loose is not None:
+                    self._add_known(
+                        acc, targets, loose, seg.lengths[self.loose_field], what[1], True
+                    )
         return acc
+
+    def _bound(self, lists: Lists | None, factor: float, loose: bool = False) -> float:
+        """The most one posting of ``lists`` can score (its largest frequency, shortest length)."""
+        if lists is None or not lists[1]:
+            return 0.0
+        tf = max(lists[1])
+        shortest = min(self._norms[self.loose_field] if loose else self._norm)
+        return factor * tf / (tf + shortest) * (1 + 1e-9)
 
     def _add_all(
         self, acc: dict[int, float], lists: Lists, lb: bytes, factor: float, loose: bool = False
@@ -227,20 +277,26 @@ class ArrayRanker:
             acc[d] = get(d, 0.0) + factor * tf / (tf + norm[lb[d]])
 
     def _add_known(
-        self, acc: dict[int, float], lists: Lists, lb: bytes, factor: float, loose: bool = False
+        self,
+        acc: dict[int, float],
+        targets: Collection[int],
+        lists: Lists,
+        lb: bytes,
+        factor: float,
+        loose: bool = False,
     ) -> None:
+        """Add a word's scores to the ``targets`` (sections already in ``acc``)."""
         norm = self._norms[self.loose_field] if loose else self._norm
         ids, tfs = lists
         n = len(ids)
-        if len(acc) * 16 < n:
-            for d in acc:
-                j = bisect_left(ids, d)
-                if j < n and ids[j] == d:
-                    tf = tfs[j]
-                    acc[d] += factor * tf / (tf + norm[lb[d]])
+        if len(targets) * 4 < n:
+            # The sections in both, found in C; each one's frequency by bisection.
+            for d in (targets if isinstance(targets, set) else set(targets)).intersection(ids):
+                tf = tfs[bisect_left(ids, d)]
+                acc[d] += factor * tf / (tf + norm[lb[d]])
         else:
             for d, tf in zip(ids, tfs, strict=True):
-                if d in acc:
+                if d in targets:
                     acc[d] += factor * tf / (tf + norm[lb[d]])
 
     def _add_parts(
@@ -250,31 +306,43 @@ class ArrayRanker:
         parts: tuple[str, ...],
         lb: bytes,
         weight: dict[str, float],
-        known_only: bool = False,
+        targets: Collection[int] | None = None,
     ) -> None:
-        """Add ``parts_weight`` x the parts' summed scores where a section has all of them."""
+        """Add ``parts_weight`` x the parts' summed scores where a section has all of them.
+
+        Long lists of similar length are intersected as dicts (built and intersected in
+        C); a short list against long ones by bisection.
+        """
         if any(x is None for x in lists):
             return
         present = [x for x in lists if x is not None]
         factors = [weight[t] * self._k1p * self.parts_weight for t in parts]
-        order = sorted(range(len(present)), key=lambda j: len(present[j][0]))
-        first = order[0]
-        if known_only and len(acc) < len(present[first][0]):
-            docs: Iterable[int] = sorted(acc)
-        else:
-            docs = present[first][0]
         norm = self._norm
+        sizes = sorted(len(x[0]) for x in present)
+        pool = len(targets) if targets is not None else sizes[0]
+        if pool * 16 >= sizes[-1]:
+            maps = [dict(zip(ids, tfs, strict=True)) for ids, tfs in present]
+            both = set(maps[0]).intersection(*maps[1:])
+            if targets is not None:
+                both = both.intersection(targets)
+            for d in both:
+                n = norm[lb[d]]
+                total = 0.0
+                for f, m in zip(factors, maps, strict=True):
+                    tf = m[d]
+                    total += f * tf / (tf + n)
+                acc[d] = acc.get(d, 0.0) + total
+            return
+        shortest = min(present, key=lambda x: len(x[0]))
+        docs: Iterable[int] = targets if targets is not None else shortest[0]
         for d in docs:
-            if known_only and d not in acc:
-                continue
             total = 0.0
-            for j in order:
-                ids, tfs = present[j]
+            for f, (ids, tfs) in zip(factors, present, strict=True):
                 k = bisect_left(ids, d)
                 if k >= len(ids) or ids[k] != d:
                     break
                 tf = tfs[k]
-                total += factors[j] * tf / (tf + norm[lb[d]])
+                total += f * tf / (tf + norm[lb[d]])
             else:
                 acc[d] = acc.get(d, 0.0) + total
 

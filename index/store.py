@@ -23,7 +23,7 @@ import json
 import os
 import re
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -246,17 +246,27 @@ def _near_bonus(s: Any, docnums: list[int], stems: list[str]) -> dict[int, float
 
 
 def _near_bonus_arrays(
-    s: Any, ranker: ArrayRanker, docnums: list[int], plans: list[WordPlan]
+    s: Any,
+    ranker: ArrayRanker,
+    docnums: list[int],
+    plans: list[WordPlan],
+    worth: Callable[[int, float], bool],
 ) -> dict[int, float]:
     """:func:`_near_bonus` with the arrays: positions are read only for the candidates
-    that hold every word, each from the one block that has it."""
+    that hold every word, each from the one block that has it, and only where
+    ``worth(section, largest possible bonus)`` says the bonus could change the hits."""
     stems = [p.stem for p in plans]
     found: dict[int, list[tuple[int, int, int]]] = {}
     for d in docnums:
         located = [ranker.locate(stem, d) for stem in stems]
         spots = [spot for spot in located if spot is not None]
         if len(spots) == len(stems):
-            found[d] = spots
+            most = _NEAR_WEIGHT * sum(
+                ranker.term_score(stem, seg, j, local)
+                for stem, (seg, local, j) in zip(stems, spots, strict=True)
+            )
+            if worth(d, most):
+                found[d] = spots
     bonus: dict[int, float] = {}
     if not found:
         return bonus
@@ -693,21 +703,22 @@ class WhooshStore:
             return ps if len(ps) >= 2 else ()
 
         everything = set(range(len(clauses)))
-        rare = {
-            i
-            for i, c in enumerate(clauses)
-            if not all(frequent(terms[w].stem) for w in c) or len(clauses) < 2
-        }
-        skip = {
-            c[0]
-            for i, c in enumerate(clauses)
-            if i in rare
-            and len(c) == 1
-            and terms[c[0]].parts
-            and all(map(frequent, terms[c[0]].parts))
-        }
-        if not rare or not (rare != everything or any(parts(w) for w in skip)):
-            rare, skip = everything, set()  # every clause finds candidates
+        rare = {i for i, c in enumerate(clauses) if not all(frequent(terms[w].stem) for w in c)}
+        skip: set[str] = set()
+        if len(clauses) < 2 and rare:
+            rare = everything  # one rare word: its parts find sections too
+        else:
+            rare = rare or everything  # common words only: each finds sections
+            skip = {
+                c[0]
+                for i, c in enumerate(clauses)
+                if i in rare
+                and len(c) == 1
+                and terms[c[0]].parts
+                and all(map(frequent, terms[c[0]].parts))
+            }
+            if not (rare != everything or any(parts(w) for w in skip)):
+                rare, skip = everything, set()  # every clause finds candidates
         plans = [
             WordPlan(
                 terms[w].stem,
@@ -732,7 +743,7 @@ class WhooshStore:
             near = [p for p, c in zip(plans, owner, strict=True) if len(clauses[c]) == 1]
             if not 2 <= len(near) <= _NEAR_MAX_WORDS:
                 near = []
-            top = self._coordinate_arrays(s, ranker, top, plans, owner, near)
+            top = self._coordinate_arrays(s, ranker, top, plans, owner, near, request.limit)
         hits = [
             StoredHit(score=score, fields=dict(s.stored_fields(d)))
             for score, d in top[: request.limit]
@@ -747,14 +758,16 @@ class WhooshStore:
         plans: list[WordPlan],
         owner: list[int],
         near: list[WordPlan],
+        limit: int,
     ) -> list[tuple[float, int]]:
         """:meth:`_coordinate` on the arrays: proximity bonus, then the share of the query.
 
         ``owner[k]`` is the clause of ``plans[k]``; ``near`` the words whose proximity
-        earns the bonus (the loose words, when there are 2 to ``_NEAR_MAX_WORDS``).
+        earns the bonus (the loose words, when there are 2 to ``_NEAR_MAX_WORDS``). The
+        order of the first ``limit`` is exact; below them, a bonus that could not lift a
+        section into them is not computed.
         """
         docnums = sorted(d for _, d in top)
-        bonus = _near_bonus_arrays(s, ranker, docnums, near) if near else {}
         weights: dict[int, float] = {}
         hit: dict[int, set[int]] = {}
         for p, c in zip(plans, owner, strict=True):
@@ -765,10 +778,21 @@ class WhooshStore:
             for d in docs:
                 covered[d] = covered.get(d, 0.0) + weights[c]
         total = sum(weights.values()) or 1.0
-        rescored = [
-            ((score + bonus.get(d, 0.0)) * (covered.get(d, 0.0) / total) ** _COVERAGE_POWER, d)
-            for score, d in top
-        ]
+        share = {d: (covered.get(d, 0.0) / total) ** _COVERAGE_POWER for d in docnums}
+        bonus: dict[int, float] = {}
+        if near:
+            scores = {d: score for score, d in top}
+            floor = -1.0
+            if len(top) > limit:
+                floor = sorted((v * share[d] for v, d in top), reverse=True)[limit - 1]
+            bonus = _near_bonus_arrays(
+                s,
+                ranker,
+                docnums,
+                near,
+                lambda d, most: (scores[d] + most) * share[d] >= floor,
+            )
+        rescored = [((score + bonus.get(d, 0.0)) * share[d], d) for score, d in top]
         return sorted(rescored, key=lambda x: -x[0])
 
     def suggest(self, words: list[str]) -> dict[str, str]:
@@ -819,11 +843,12 @@ class WhooshStore:
         sections that match a rarer word of the query, the way Lucene's common-terms
         query works: their long posting lists are skipped through, not walked. So do the
         scattered parts of a compound when all of them are that common ("social" and
-        "tjänst" for "socialtjänsten": two long lists to intersect). A query of common
-        words only is searched as it is. The proximity bonus is not part of it: :meth:`_coordinate`
-        adds it to the candidates only.
+        "tjänst" for "socialtjänsten": two long lists to intersect). In a query of common
+        words only (or one common word), every word finds sections but such parts still
+        only add score: the whole word already finds thousands. The proximity bonus is not
+        part of it: :meth:`_coordinate` adds it to the candidates only.
         """
-        if query.must or len(query.should) < 2:
+        if query.must or not query.should:
             return compile_query(query, terms, absent)
         limit = max(_COMMON_SHARE * s.doc_count(), _COMMON_MIN_DOCS)
 
@@ -835,8 +860,10 @@ class WhooshStore:
             return bool(words) and all(frequent(terms[w].stem) for w in words)
 
         rare = [c for c in query.should if not common(c)]
-        if not rare:
+        if len(query.should) < 2 and rare:
             return compile_query(query, terms, absent)
+        if not rare:
+            rare = list(query.should)
         skip = frozenset(
             c.text
             for c in rare

@@ -280,12 +280,18 @@ class Index:
             parsed = parse(" ".join(fixes.get(w, w) for w in words))
             words = query_terms(parsed)
         raw = self._store.search(Request(parsed, filters, limit=limit, facets=facets))
+        grades: dict[str, int] = {}
         hits = [
             self._hit(
                 rank,
                 h.score,
                 h.fields,
-                make_snippet(h.fields.get("text", ""), words, lookup=self._store.terms.lookup),
+                make_snippet(
+                    h.fields.get("text", ""),
+                    words,
+                    lookup=self._store.terms.lookup,
+                    grades=grades,
+                ),
             )
             for rank, h in enumerate(raw.hits, 1)
         ]

@@ -58,28 +58,41 @@ def _matches(t: WordTerms | None, wanted: _Wanted) -> int:
 
 
 def make_snippet(
-    text: str, words: list[str], width: int = SNIPPET_CHARS, lookup: Lookup = _analyze_all
+    text: str,
+    words: list[str],
+    width: int = SNIPPET_CHARS,
+    lookup: Lookup = _analyze_all,
+    grades: dict[str, int] | None = None,
 ) -> Snippet:
     """The best window of ``text`` for the query ``words``, with matches marked.
 
     ``lookup`` analyses words in bulk (an index's term cache, or analysis itself).
+    ``grades`` keeps how each text word matched the same ``words`` between calls (the
+    hits of one search share most of their words).
     """
     text = re.sub(r"\s+", " ", normalize(text)).strip()
     wanted = _wanted(words, lookup)
     # Each distinct word is analysed and judged once; only matching words become tokens
-    # (a hit's text has hundreds of words and a handful of matches).
-    distinct = {w.lower() for w in TOKEN_RE.findall(text)} - SWEDISH_STOPWORDS
-    known = lookup(distinct)
-    grade = {w: g for w in distinct if (g := _matches(known.get(w), wanted))}
-    hits = (
-        [
-            (Tok(m.group(0), m.start(), m.end()), grade[low])
-            for m in TOKEN_RE.finditer(text)
-            if (low := m.group(0).lower()) in grade
-        ]
-        if grade
-        else []
-    )
+    # (a hit's text has hundreds of words and a handful of matches). Every letter and
+    # digit belongs to some token, so a token starts at the first occurrence of its text
+    # after the previous one: ``str.find`` gives the spans without match objects.
+    raw = TOKEN_RE.findall(text)
+    lowered = [w.lower() for w in raw]
+    seen = grades if grades is not None else {}
+    distinct = set(lowered) - SWEDISH_STOPWORDS
+    new = [w for w in distinct if w not in seen]
+    if new:
+        known = lookup(new)
+        seen.update((w, _matches(known.get(w), wanted)) for w in new)
+    grade = {w: g for w in distinct if (g := seen[w])}
+    hits: list[tuple[Tok, int]] = []
+    if grade:
+        find, pos = text.find, 0
+        for w, low in zip(raw, lowered, strict=True):
+            start = find(w, pos)
+            pos = start + len(w)
+            if low in grade:
+                hits.append((Tok(w, start, pos), grade[low]))
     if not hits:
         return Snippet(_cut(text, 0, width)[0], ())
     best_start, best_score = hits[0][0].start, -1.0

@@ -22,6 +22,7 @@ import contextlib
 import json
 import os
 import re
+import sqlite3
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -632,7 +633,15 @@ class WhooshStore:
             if self.use_arrays and self._arrays and not facets and terms:
                 plain = _plain_clauses(request.query)
                 if plain:
-                    return self._search_arrays(s, self._arrays, request, plain, terms, absent)
+                    try:
+                        return self._search_arrays(s, self._arrays, request, plain, terms, absent)
+                    except sqlite3.Error:
+                        # A damaged arrays file: Whoosh's own path still answers (and the
+                        # next ``rsearch index`` cannot fix it; ``--rebuild`` does).
+                        for seg in self._arrays:
+                            seg.close()
+                        self._arrays = None
+                        self._arrays_tried = time.monotonic() + 3600.0
             q = self._plan(s, request.query, terms, absent)
             coordinate = len(clauses) > 1
             results = s.search(

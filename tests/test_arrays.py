@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -138,4 +139,32 @@ def test_words_found_nowhere_use_the_loose_field(seed_index_dir: Path) -> None:
     st.use_arrays = True
     assert runs[0][1], "the loose field should find the words typed without å/ä/ö"
     assert runs[0] == runs[1]
+    ix.close()
+
+
+def test_a_damaged_arrays_file_falls_back_to_whoosh(
+    seed_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ix = Index.open(seed_copy)
+    before = _ranked(ix, "budget barn", True)
+    ix.close()
+    # Damage found while reading a list: the search is answered by Whoosh instead.
+    ix = Index.open(seed_copy)
+    ix.search("budget")
+
+    def broken(*args: object) -> None:
+        raise sqlite3.DatabaseError("database disk image is malformed")
+
+    monkeypatch.setattr(postings.Segment, "get", broken)
+    assert _ranked(ix, "budget barn", True) == before
+    assert ix._store._arrays is None
+    ix.close()
+    monkeypatch.undo()
+    # Damage found on opening: the same.
+    for f in seed_copy.glob(f"g*/*{postings.SUFFIX}"):
+        data = bytearray(f.read_bytes())
+        data[4096:] = b"\xff" * (len(data) - 4096)  # keep SQLite's header, ruin the pages
+        f.write_bytes(bytes(data))
+    ix = Index.open(seed_copy)
+    assert _ranked(ix, "budget barn", True) == before
     ix.close()

@@ -126,9 +126,15 @@ def export_missing(folder: Path, ix: Any) -> int:
         big = [path.name for leaf, path in missing if leaf.doc_count_all() >= _PARALLEL_DOCS]
         if len(big) > 1 and (os.cpu_count() or 1) > 1 and ix.storage.folder:
             # Large builds end with one segment per worker: export them side by side.
+            import multiprocessing
             from concurrent.futures import ProcessPoolExecutor
 
-            with ProcessPoolExecutor(max_workers=min(len(big), os.cpu_count() or 1)) as pool:
+            # Spawned, not forked: a forked worker would count the whole writer's memory
+            # as its own and hold it while it reads its segment.
+            with ProcessPoolExecutor(
+                max_workers=min(len(big), os.cpu_count() or 1),
+                mp_context=multiprocessing.get_context("spawn"),
+            ) as pool:
                 list(pool.map(_export_in_worker, [ix.storage.folder] * len(big), big))
         for leaf, path in missing:
             if not _current(path):
@@ -151,9 +157,10 @@ def _current(path: Path) -> bool:
 
 def _export_in_worker(whoosh_folder: str, name: str) -> None:
     """Worker process: open the index and export the segment whose file is ``name``."""
-    from whoosh import index as windex
+    from whoosh.filedb.filestore import FileStorage
 
-    ix = windex.open_dir(whoosh_folder)
+    # Not memory-mapped: whoosh3 would copy the whole segment into memory on opening.
+    ix = FileStorage(whoosh_folder, supports_mmap=False).open_index()
     with ix.reader() as reader:
         for leaf, _base in reader.leaf_readers():
             if leaf.segment() is not None and f"{leaf.segment().segment_id()}{SUFFIX}" == name:

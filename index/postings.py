@@ -17,11 +17,13 @@ path: nothing depends on the files being there.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import sqlite3
 import time
 from array import array
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +32,8 @@ from whoosh.util.numeric import length_to_byte
 from index import schema
 
 SUFFIX = ".rsp"
-VERSION = "2"
+VERSION = "3"
+FACETS = ("org", "doctype", "year")  # counted over all matches of a search
 # Lengths are kept for both fields; postings for the ranked field only. The loose field is
 # searched for words found nowhere as written, whose loose keys are rare: their lists
 # are read from Whoosh when asked for.
@@ -55,6 +58,25 @@ class Segment:
     deleted: frozenset[int]
     _db: sqlite3.Connection
     _leaf: Any
+    _facets: dict[str, tuple[list[str], array[int]]] = dataclass_field(default_factory=dict)
+
+    def facet(self, name: str) -> tuple[list[str], array[int]]:
+        """The distinct values of facet ``name`` and, per section, the index of its value."""
+        got = self._facets.get(name)
+        if got is None:
+            row = self._db.execute(
+                "SELECT value FROM meta WHERE key = ?", (f"facet:{name}",)
+            ).fetchone()
+            values, packed = (
+                json.loads(row[0]),
+                self._db.execute(
+                    "SELECT value FROM meta WHERE key = ?", (f"facet-of:{name}",)
+                ).fetchone()[0],
+            )
+            which: array[int] = array(_IDS)
+            which.frombytes(packed)
+            got = self._facets[name] = (values, which)
+        return got
 
     def get(self, term: str, field: str = schema.WORDS) -> tuple[array[int], array[float]] | None:
         if field != schema.WORDS:
@@ -195,6 +217,12 @@ def _write(db: sqlite3.Connection, leaf: Any) -> None:
         " PRIMARY KEY (field, term)) WITHOUT ROWID"
     )
     meta: list[tuple[str, str | bytes]] = [("version", VERSION)]
+    for name in FACETS:
+        values = [str(v or "") for v in leaf.column_reader(name)]
+        distinct = sorted(set(values))
+        where = {v: i for i, v in enumerate(distinct)}
+        meta.append((f"facet:{name}", json.dumps(distinct, ensure_ascii=False)))
+        meta.append((f"facet-of:{name}", array(_IDS, [where[v] for v in values]).tobytes()))
     for field in FIELDS:
         lengths = bytes(
             length_to_byte(leaf.doc_field_length(d, field, 0) or 0)

@@ -83,6 +83,8 @@ class ArrayRanker:
         }
         self._norm = self._norms[field]
         self._lists: dict[tuple[str, str], list[Lists | None]] = {}
+        # After :meth:`rank`: each segment's matching sections (for facet counts).
+        self.matched: list[list[int]] = []
 
     # -- statistics ---------------------------------------------------------------------
 
@@ -117,9 +119,11 @@ class ArrayRanker:
                 weight.setdefault(part, self.idf(part))
         pool: list[tuple[float, int]] = []
         total = 0
+        self.matched = []
         for i, seg in enumerate(self.segments):
             acc = self._score_segment(i, seg, plans, weight, k, allowed)
             total += len(acc)
+            self.matched.append(list(acc))
             pool.extend((v, seg.base + d) for d, v in _best(acc, k))
         pool.sort(key=lambda x: (-x[0], x[1]))
         return pool[:k], total

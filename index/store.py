@@ -24,6 +24,7 @@ import os
 import re
 import sqlite3
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -630,7 +631,7 @@ class WhooshStore:
             absent = frozenset(
                 w for w, t in terms.items() if not reader.doc_frequency(schema.WORDS, t.stem)
             )
-            if self.use_arrays and self._arrays and not facets and terms:
+            if self.use_arrays and self._arrays and terms:
                 plain = _plain_clauses(request.query)
                 if plain:
                     try:
@@ -757,7 +758,18 @@ class WhooshStore:
             StoredHit(score=score, fields=dict(s.stored_fields(d)))
             for score, d in top[: request.limit]
         ]
-        return StoreResult(total=total, hits=hits, facets={})
+        found: dict[str, dict[str, int]] = {}
+        if request.facets:
+            for name in postings.FACETS:
+                counts: Counter[str] = Counter()
+                for seg, docs in zip(arrays, ranker.matched, strict=True):
+                    values, which = seg.facet(name)
+                    for v, n in Counter(map(which.__getitem__, docs)).items():
+                        counts[values[v]] += n
+                found[name] = {
+                    k: n for k, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])) if k
+                }
+        return StoreResult(total=total, hits=hits, facets=found)
 
     @staticmethod
     def _coordinate_arrays(

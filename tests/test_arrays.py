@@ -26,13 +26,13 @@ QUERIES = [
 ]
 
 
-def _ranked(ix: Index, query: str, use_arrays: bool, **kw: str) -> tuple[int, list[tuple]]:
+def _ranked(ix: Index, query: str, use_arrays: bool, **kw: str) -> tuple[int, list[tuple], dict]:
     ix._store.use_arrays = use_arrays
     try:
-        r = ix.search(query, limit=10, **kw)
+        r = ix.search(query, limit=10, facets=True, **kw)
     finally:
         ix._store.use_arrays = True
-    return r.total, [(h.section_id, round(h.score, 9), h.snippet) for h in r.hits]
+    return r.total, [(h.section_id, round(h.score, 9), h.snippet) for h in r.hits], r.facets
 
 
 def _whoosh_count(ix: Index, query: str) -> int:
@@ -72,10 +72,11 @@ def test_same_ranking_as_whoosh(
     monkeypatch.setattr(store, "_COMMON_MIN_DOCS", common_min_docs)
     ix = Index.open(seed_index_dir)
     for q in QUERIES:
-        fast_total, fast = _ranked(ix, q, True)
-        _, slow = _ranked(ix, q, False)
+        fast_total, fast, fast_facets = _ranked(ix, q, True)
+        _, slow, slow_facets = _ranked(ix, q, False)
         assert fast, q
         assert fast == slow, q
+        assert fast_facets == slow_facets and fast_facets["org"], q
         if common_min_docs:  # every word finds candidates: the total is the union's size
             assert fast_total == _whoosh_count(ix, q), q
     ix.close()
@@ -103,8 +104,8 @@ def test_filters_and_deleted_sections(seed_copy: Path, tmp_path: Path) -> None:
     ix.update([extra])
     ix.search("budget")
     assert any(seg.deleted for seg in ix._store._arrays or [])
-    fast_total, fast = _ranked(ix, "budget ekonomi", True)
-    assert (fast_total, fast) == _ranked(ix, "budget ekonomi", False)
+    fast_total, fast, facets = _ranked(ix, "budget ekonomi", True)
+    assert (fast_total, fast, facets) == _ranked(ix, "budget ekonomi", False)
     assert fast_total == first[0]  # one document replaced by one with the same words
     texts = [ix.section(sid).text for sid, _, _ in fast if "nytt" in sid]
     assert texts and all("2025" not in t for t in texts)

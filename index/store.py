@@ -568,7 +568,10 @@ class WhooshStore:
         self.terms.save_words(w.words)
         self.terms.save_seen()
         if self.folder is not None:
-            postings.export_missing(self.folder / self.manifest.generation, self._ix)
+            # If writing the arrays fails (a full disk), the commit stands and is searched
+            # through Whoosh's path; the next update writes the arrays it finds missing.
+            with contextlib.suppress(OSError, sqlite3.Error):
+                postings.export_missing(self.folder / self.manifest.generation, self._ix)
 
     # -- reading -------------------------------------------------------------------
 

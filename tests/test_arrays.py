@@ -169,3 +169,23 @@ def test_a_damaged_arrays_file_falls_back_to_whoosh(
     ix = Index.open(seed_copy)
     assert _ranked(ix, "budget barn", True) == before
     ix.close()
+
+
+def test_a_failed_export_keeps_the_commit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("Budget\n\nRegionens budget för barn.\n", encoding="utf-8")
+
+    def full(*args: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(postings, "export_segment", full)
+    ix = Index.create(tmp_path / "ix", [docs])[0]
+    assert ix.search("budget").total == 1  # committed, searched through Whoosh
+    assert ix._store._arrays is None
+    monkeypatch.undo()
+    (docs / "b.txt").write_text("Budget\n\nBudget för skolan.\n", encoding="utf-8")
+    ix.update([docs])  # the next update writes the missing arrays too
+    assert ix.search("budget").total == 2
+    assert ix._store._arrays
+    ix.close()

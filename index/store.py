@@ -6,8 +6,8 @@ Only this module and ``postings`` know Whoosh. A store is a folder::
     DIR/g000001/         the Whoosh index of that generation, and beside each segment its
                          packed postings (``index.postings``)
 
-Queries of plain words are ranked from the packed postings (``index.ranking``) when every
-segment has them; everything else (phrases, operators, facets, words found nowhere) by
+Queries of loose words (and parenthesised groups of them) are ranked from the packed
+postings (``index.ranking``) when every segment has them; phrases and operators by
 Whoosh's matchers. Both give the same scores for the same query (``tests/test_arrays.py``).
 
 Incremental updates commit into the current generation (Whoosh writes a new table of
@@ -259,6 +259,7 @@ def _near_bonus_arrays(
     ``worth(section, largest possible bonus)`` says the bonus could change the hits."""
     stems = [p.stem for p in plans]
     found: dict[int, list[tuple[int, int, int]]] = {}
+    earns: dict[int, float] = {}
     for d in docnums:
         located = [ranker.locate(stem, d) for stem in stems]
         spots = [spot for spot in located if spot is not None]
@@ -268,7 +269,7 @@ def _near_bonus_arrays(
                 for stem, (seg, local, j) in zip(stems, spots, strict=True)
             )
             if worth(d, most):
-                found[d] = spots
+                found[d], earns[d] = spots, most
     bonus: dict[int, float] = {}
     if not found:
         return bonus
@@ -281,12 +282,8 @@ def _near_bonus_arrays(
             for k, stem in enumerate(stems)
         ]
         for d, spots in here:
-            local = spots[0][1]
-            if _in_order_near([pos[local] for pos in per_word]):
-                bonus[d] = _NEAR_WEIGHT * sum(
-                    ranker.term_score(stem, seg, j, local)
-                    for stem, (_, _, j) in zip(stems, spots, strict=True)
-                )
+            if _in_order_near([pos[spots[0][1]] for pos in per_word]):
+                bonus[d] = earns[d]
     return bonus
 
 
@@ -640,8 +637,8 @@ class WhooshStore:
                     try:
                         return self._search_arrays(s, self._arrays, request, plain, terms, absent)
                     except sqlite3.Error:
-                        # A damaged arrays file: Whoosh's own path still answers (and the
-                        # next ``rsearch index`` cannot fix it; ``--rebuild`` does).
+                        # A damaged arrays file: Whoosh's own path answers from now on
+                        # (``rsearch index --rebuild`` writes the files anew).
                         for seg in self._arrays:
                             seg.close()
                         self._arrays = None

@@ -231,13 +231,12 @@ def _write(db: sqlite3.Connection, leaf: Any) -> None:
         meta.append((f"lengths:{field}", lengths))
     db.executemany("INSERT INTO meta VALUES (?, ?)", meta)
     batch: list[tuple[str, str, bytes, bytes]] = []
-    for field in FIELDS[:1]:
-        if field not in leaf.indexed_field_names():
-            continue
-        for term, _info in leaf.iter_field(field):
-            ids, tfs = read_postings(leaf, term, field)
+    # Postings of the ranked field only (the loose field's are read on demand).
+    if schema.WORDS in leaf.indexed_field_names():
+        for term, _info in leaf.iter_field(schema.WORDS):
+            ids, tfs = read_postings(leaf, term)
             text = term.decode("utf-8") if isinstance(term, bytes) else term
-            batch.append((field, text, ids.tobytes(), tfs.tobytes()))
+            batch.append((schema.WORDS, text, ids.tobytes(), tfs.tobytes()))
             if len(batch) >= 20_000:
                 db.executemany("INSERT INTO postings VALUES (?, ?, ?, ?)", batch)
                 batch.clear()

@@ -16,8 +16,9 @@ from array import array
 from bisect import bisect_left
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from math import log
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     Lists = tuple[array[int], array[float]]  # ascending section numbers, weighted frequencies
@@ -84,7 +85,7 @@ class ArrayRanker:
         self._norm = self._norms[field]
         self._lists: dict[tuple[str, str], list[Lists | None]] = {}
         # After :meth:`rank`: each segment's matching sections (for facet counts).
-        self.matched: list[list[int]] = []
+        self.matched: list[Collection[int]] = []
 
     # -- statistics ---------------------------------------------------------------------
 
@@ -123,7 +124,7 @@ class ArrayRanker:
         for i, seg in enumerate(self.segments):
             acc = self._score_segment(i, seg, plans, weight, k, allowed)
             total += len(acc)
-            self.matched.append(list(acc))
+            self.matched.append(acc.keys())
             pool.extend((v, seg.base + d) for d, v in _best(acc, k))
         pool.sort(key=lambda x: (-x[0], x[1]))
         return pool[:k], total
@@ -146,12 +147,8 @@ class ArrayRanker:
         """(segment, section number in it, index in its list of ``term``), or None."""
         i = self._segment_of(docnum)
         local = docnum - self.segments[i].base
-        lists = self.lists(term)[i]
-        if lists is None:
-            return None
-        ids = lists[0]
-        j = bisect_left(ids, local)
-        return (i, local, j) if j < len(ids) and ids[j] == local else None
+        j = _index(self.lists(term)[i], local)
+        return (i, local, j) if j >= 0 else None
 
     def term_score(self, term: str, segment: int, index: int, local: int) -> float:
         """The BM25 score of ``term`` in a section (as Whoosh's term matcher gives it)."""
@@ -202,11 +199,9 @@ class ArrayRanker:
             if p.loose:
                 factor = self.idf(p.loose, self.loose_field) * self._k1p * self.loose_weight
                 loose = self.lists(p.loose, self.loose_field)[i]
-                if loose is None:
-                    pass
-                elif p.defining:
+                if loose is not None and p.defining:
                     self._add_all(acc, loose, seg.lengths[self.loose_field], factor, True)
-                else:
+                elif loose is not None:
                     later_loose.append((p.loose, factor))
             if p.parts:
                 if p.defining and p.parts_defining:
@@ -223,44 +218,51 @@ class ArrayRanker:
             return acc
         # Each remaining word with the most it can add to one section, largest first:
         # the room left shrinks word by word, and so do the sections worth a lookup.
-        steps: list[tuple[float, int, Any]] = []
+        steps: list[tuple[float, Callable[..., None]]] = []
         for term, factor in later:
-            steps.append((self._bound(self.lists(term)[i], factor), 0, (term, factor)))
+            stem = self.lists(term)[i]
+            if stem is not None:
+                steps.append(
+                    (
+                        self._bound(stem, factor),
+                        partial(self._add_known, acc, lists=stem, lb=lb, factor=factor),
+                    )
+                )
         for parts in later_parts:
-            most = sum(
-                self._bound(self.lists(t)[i], weight[t] * self._k1p * self.parts_weight)
-                for t in parts
+            found = [self.lists(t)[i] for t in parts]
+            bound = sum(
+                self._bound(x, weight[t] * self._k1p * self.parts_weight)
+                for t, x in zip(parts, found, strict=True)
             )
-            steps.append((most, 1, parts))
+            steps.append((bound, partial(self._add_parts, acc, found, parts, lb, weight)))
         for key, factor in later_loose:
+            loose = self.lists(key, self.loose_field)[i]
+            assert loose is not None
             steps.append(
-                (self._bound(self.lists(key, self.loose_field)[i], factor, True), 2, (key, factor))
+                (
+                    self._bound(loose, factor, True),
+                    partial(
+                        self._add_known,
+                        acc,
+                        lists=loose,
+                        lb=seg.lengths[self.loose_field],
+                        factor=factor,
+                        loose=True,
+                    ),
+                )
             )
         steps.sort(key=lambda x: -x[0])
-        room = sum(x[0] for x in steps)
+        room = sum(bound for bound, _ in steps)
         kth = sorted(acc.values(), reverse=True)[k - 1] if len(acc) > k else None
         targets: Collection[int] = acc.keys()
-        for most, kind, what in steps:
+        for bound, add in steps:
             if kth is not None:
                 floor = kth - room
                 targets = {d for d in targets if acc[d] >= floor}
-            room -= most
+            room -= bound
             if not targets:
                 break
-            if kind == 0:
-                lists = self.lists(what[0])[i]
-                if lists is not None:
-                    self._add_known(acc, targets, lists, lb, what[1])
-            elif kind == 1:
-                self._add_parts(
-                    acc, [self.lists(t)[i] for t in what], what, lb, weight, targets=targets
-                )
-            else:
-                loose = self.lists(what[0], self.loose_field)[i]
-                if loose is not None:
-                    self._add_known(
-                        acc, targets, loose, seg.lengths[self.loose_field], what[1], True
-                    )
+            add(targets=targets)
         return acc
 
     def _bound(self, lists: Lists | None, factor: float, loose: bool = False) -> float:
@@ -283,6 +285,7 @@ class ArrayRanker:
     def _add_known(
         self,
         acc: dict[int, float],
+        *,
         targets: Collection[int],
         lists: Lists,
         lb: bytes,
@@ -360,9 +363,14 @@ def _best(acc: dict[int, float], k: int) -> list[tuple[int, float]]:
     return [(d, v) for d, v in acc.items() if v >= threshold]
 
 
-def _has(lists: Lists | None, d: int) -> bool:
+def _index(lists: Lists | None, d: int) -> int:
+    """Where section ``d`` is in ``lists``, or -1."""
     if lists is None:
-        return False
+        return -1
     ids = lists[0]
     j = bisect_left(ids, d)
-    return j < len(ids) and ids[j] == d
+    return j if j < len(ids) and ids[j] == d else -1
+
+
+def _has(lists: Lists | None, d: int) -> bool:
+    return _index(lists, d) >= 0

@@ -25,7 +25,7 @@ import re
 import sqlite3
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -126,14 +126,61 @@ def clause_words(clause: Clause) -> list[str]:
     return [w for c in (*clause.must, *clause.should, *clause.must_not) for w in clause_words(c)]
 
 
+def _split_parts(word: str, terms: Terms) -> tuple[str, ...]:
+    """The parts a compound is searched by besides its stem: at least two, else none."""
+    t = terms[word]
+    parts = tuple(p for p in t.parts if p != t.stem)
+    return parts if len(parts) >= 2 else ()
+
+
 def _parts_query(word: str, terms: Terms) -> wq.Query | None:
     """The parts of a compound anywhere in a section: found, but below the whole word
     ("stopp för inhyrda" still finds "hyrstopp")."""
-    t = terms[word]
-    parts = [p for p in t.parts if p != t.stem]
-    if len(parts) < 2:
+    parts = _split_parts(word, terms)
+    if not parts:
         return None
     return wq.And([wq.Term(schema.WORDS, p) for p in parts], boost=_PARTS_WEIGHT)
+
+
+def _split_common(
+    clauses: Sequence[tuple[str, ...]],
+    single: Sequence[bool],
+    terms: Terms,
+    frequent: Callable[[str], bool],
+) -> tuple[frozenset[int], frozenset[str]]:
+    """Which of a query's loose clauses find sections, and whose scattered parts do not.
+
+    Words found in more than ``_COMMON_SHARE`` of the sections only add score to
+    sections that match a rarer word of the query, the way Lucene's common-terms query
+    works: their long posting lists are skipped through, not walked. So do the scattered
+    parts of a compound when all of them are that common ("social" and "tjänst" for
+    "socialtjänsten": two long lists to intersect). In a query of common words only (or
+    one common word), every word finds sections but such parts still only add score: the
+    whole word already finds thousands. ``clauses`` are the words of each clause;
+    ``single[i]`` tells a lone word from a group or phrase.
+
+    Returns the clauses that find sections and the words whose parts only add score;
+    every clause and no word means the query is searched as it is.
+    """
+    everything = frozenset(range(len(clauses)))
+    rare = frozenset(
+        i
+        for i, words in enumerate(clauses)
+        if not (words and all(frequent(terms[w].stem) for w in words))
+    )
+    if len(clauses) < 2 and rare:
+        return everything, frozenset()
+    rare = rare or everything
+    skip = frozenset(
+        clauses[i][0]
+        for i in rare
+        if single[i]
+        and terms[clauses[i][0]].parts
+        and all(map(frequent, terms[clauses[i][0]].parts))
+    )
+    if rare == everything and not any(_split_parts(w, terms) for w in skip):
+        return everything, frozenset()
+    return rare, skip
 
 
 def _compile_word(
@@ -192,22 +239,23 @@ def compile_query(
     return q
 
 
-def _plain_clauses(query: Bool) -> list[tuple[str, ...]]:
-    """The clauses of a query of loose words, each a word or a parenthesised group of
-    loose words (a 1-tuple is a word); [] for anything else (phrases, operators)."""
+def _plain_clauses(query: Bool) -> list[tuple[tuple[str, ...], bool]]:
+    """The clauses of a query of loose words: each one's words and whether it is a lone
+    word (else a parenthesised group of loose words); [] for anything else (phrases,
+    operators)."""
     if query.must or query.must_not or not query.should:
         return []
-    out: list[tuple[str, ...]] = []
+    out: list[tuple[tuple[str, ...], bool]] = []
     for c in query.should:
         if isinstance(c, Word):
-            out.append((c.text,))
+            out.append(((c.text,), True))
         elif (
             isinstance(c, Bool)
             and c.should
             and not (c.must or c.must_not)
             and all(isinstance(x, Word) for x in c.should)
         ):
-            out.append(tuple(x.text for x in c.should if isinstance(x, Word)))
+            out.append((tuple(x.text for x in c.should if isinstance(x, Word)), False))
         else:
             return []
     return out
@@ -679,17 +727,15 @@ class WhooshStore:
         s: Any,
         arrays: list[postings.Segment],
         request: Request,
-        clauses: list[tuple[str, ...]],
+        clauses: list[tuple[tuple[str, ...], bool]],
         terms: Terms,
         absent: frozenset[str],
     ) -> StoreResult:
         """:meth:`search` for plain words, ranked from the packed arrays (``index.ranking``).
 
-        The plan is :meth:`_plan`'s: with two clauses or more, a clause whose words are
-        all in more than ``_COMMON_SHARE`` of the sections only adds score to sections
-        found by a rarer one, and so do the parts of a rare compound when all of them are
-        that common. ``clauses`` are words (1-tuples) and groups of words; a word found
-        nowhere as written is also looked up in the loose field, as Whoosh's path does.
+        The plan is :meth:`_plan`'s (:func:`_split_common`). ``clauses`` are the words of
+        each clause and whether it is a lone word (else a group); a word found nowhere as
+        written is also looked up in the loose field, as Whoosh's path does.
         """
         ranker = ArrayRanker(
             arrays,
@@ -708,39 +754,21 @@ class WhooshStore:
         def frequent(term: str) -> bool:
             return ranker.df(term) > limit
 
-        def parts(w: str) -> tuple[str, ...]:
-            ps = tuple(p for p in terms[w].parts if p != terms[w].stem)
-            return ps if len(ps) >= 2 else ()
-
-        everything = set(range(len(clauses)))
-        rare = {i for i, c in enumerate(clauses) if not all(frequent(terms[w].stem) for w in c)}
-        skip: set[str] = set()
-        if len(clauses) < 2 and rare:
-            rare = everything  # one rare word: its parts find sections too
-        else:
-            rare = rare or everything  # common words only: each finds sections
-            skip = {
-                c[0]
-                for i, c in enumerate(clauses)
-                if i in rare
-                and len(c) == 1
-                and terms[c[0]].parts
-                and all(map(frequent, terms[c[0]].parts))
-            }
-            if not (rare != everything or any(parts(w) for w in skip)):
-                rare, skip = everything, set()  # every clause finds candidates
+        rare, skip = _split_common(
+            [c for c, _ in clauses], [w for _, w in clauses], terms, frequent
+        )
         plans = [
             WordPlan(
                 terms[w].stem,
-                parts(w),
+                _split_parts(w, terms),
                 defining=i in rare,
                 parts_defining=w not in skip,
                 loose=terms[w].loose if w in absent else "",
             )
-            for i, c in enumerate(clauses)
+            for i, (c, _) in enumerate(clauses)
             for w in c
         ]
-        owner = [i for i, c in enumerate(clauses) for _ in c]
+        owner = [i for i, (c, _) in enumerate(clauses) for _ in c]
         flt = compile_filters(request.filters)
         allowed = None
         if flt is not None:
@@ -750,7 +778,7 @@ class WhooshStore:
             plans, max(request.limit, _CANDIDATES if coordinate else 1), allowed
         )
         if coordinate:
-            near = [p for p, c in zip(plans, owner, strict=True) if len(clauses[c]) == 1]
+            near = [p for p, c in zip(plans, owner, strict=True) if clauses[c][1]]
             if not 2 <= len(near) <= _NEAR_MAX_WORDS:
                 near = []
             top = self._coordinate_arrays(s, ranker, top, plans, owner, near, request.limit)
@@ -858,16 +886,10 @@ class WhooshStore:
 
     @staticmethod
     def _plan(s: Any, query: Bool, terms: Terms, absent: frozenset[str]) -> wq.Query:
-        """Compile the query so that very common words cost little.
+        """Compile the query so that very common words cost little (:func:`_split_common`).
 
-        Words found in more than ``_COMMON_SHARE`` of the sections only add score to
-        sections that match a rarer word of the query, the way Lucene's common-terms
-        query works: their long posting lists are skipped through, not walked. So do the
-        scattered parts of a compound when all of them are that common ("social" and
-        "tjänst" for "socialtjänsten": two long lists to intersect). In a query of common
-        words only (or one common word), every word finds sections but such parts still
-        only add score: the whole word already finds thousands. The proximity bonus is not
-        part of it: :meth:`_coordinate` adds it to the candidates only.
+        The proximity bonus is not part of it: :meth:`_coordinate` adds it to the
+        candidates only.
         """
         if query.must or not query.should:
             return compile_query(query, terms, absent)
@@ -876,28 +898,19 @@ class WhooshStore:
         def frequent(term: str) -> bool:
             return bool(s.doc_frequency(schema.WORDS, term) > limit)
 
-        def common(c: Clause) -> bool:
-            words = clause_words(c)
-            return bool(words) and all(frequent(terms[w].stem) for w in words)
-
-        rare = [c for c in query.should if not common(c)]
-        if len(query.should) < 2 and rare:
-            return compile_query(query, terms, absent)
-        if not rare:
-            rare = list(query.should)
-        skip = frozenset(
-            c.text
-            for c in rare
-            if isinstance(c, Word)
-            and terms[c.text].parts
-            and all(map(frequent, terms[c.text].parts))
+        finding, skip = _split_common(
+            [tuple(clause_words(c)) for c in query.should],
+            [isinstance(c, Word) for c in query.should],
+            terms,
+            frequent,
         )
+        if len(finding) == len(query.should) and not skip:
+            return compile_query(query, terms, absent)
+        rare = [c for i, c in enumerate(query.should) if i in finding]
+        optional = [c for i, c in enumerate(query.should) if i not in finding]
         extras = [split for w in sorted(skip) if (split := _parts_query(w, terms)) is not None]
-        optional = [c for c in query.should if c not in rare]
         if optional:
             extras.append(compile_query(Bool(should=tuple(optional)), terms, absent))
-        if not extras:
-            return compile_query(query, terms, absent)
         q: wq.Query = wq.AndMaybe(
             compile_query(Bool(should=tuple(rare)), terms, absent, skip),
             wq.Or(extras) if len(extras) > 1 else extras[0],

@@ -109,15 +109,20 @@ def open_segments(folder: Path, reader: Any) -> list[Segment] | None:
         if leaf.segment() is None:  # an empty index's reader: nothing to rank
             continue
         path = path_for(folder, leaf.segment().segment_id())
+        # The version and the lengths only: facet values are read when a search counts them.
+        keys = ["version", *(f"lengths:{f}" for f in FIELDS)]
+        db = None
         try:
             db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
-            meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
+            marks = ", ".join("?" * len(keys))
+            meta = dict(
+                db.execute(f"SELECT key, value FROM meta WHERE key IN ({marks})", keys).fetchall()
+            )
         except sqlite3.Error:
-            for seg in out:
-                seg.close()
-            return None
-        if meta.get("version") != VERSION:
-            db.close()
+            meta = {}
+        if db is None or meta.get("version") != VERSION or len(meta) != len(keys):
+            if db is not None:
+                db.close()
             for seg in out:
                 seg.close()
             return None
@@ -132,7 +137,6 @@ def export_missing(folder: Path, ix: Any) -> int:
 
     Stale files of merged-away segments are Whoosh's to delete (see the module docstring).
     """
-    written = 0
     for stale in folder.glob(f".*{SUFFIX}.*.tmp"):
         # Left by an export that was killed: an export takes seconds, not an hour.
         with contextlib.suppress(OSError):
@@ -161,8 +165,7 @@ def export_missing(folder: Path, ix: Any) -> int:
         for leaf, path in missing:
             if not _current(path):
                 export_segment(leaf, path)
-        written += len(missing)
-    return written
+    return len(missing)
 
 
 def _current(path: Path) -> bool:

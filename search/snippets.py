@@ -76,8 +76,12 @@ def make_snippet(
     # (a hit's text has hundreds of words and a handful of matches). Every letter and
     # digit belongs to some token, so a token starts at the first occurrence of its text
     # after the previous one: ``str.find`` gives the spans without match objects.
-    raw = TOKEN_RE.findall(text)
-    lowered = [w.lower() for w in raw]
+    # Tokens come from the lower-cased text, whose spans are the text's, unless a letter
+    # changes length in lower case ("İ").
+    low = text.lower()
+    hay = low if len(low) == len(text) else text
+    raw = TOKEN_RE.findall(hay)
+    lowered = raw if hay is low else [w.lower() for w in raw]
     seen = grades if grades is not None else {}
     distinct = set(lowered) - SWEDISH_STOPWORDS
     new = [w for w in distinct if w not in seen]
@@ -87,22 +91,38 @@ def make_snippet(
     grade = {w: g for w in distinct if (g := seen[w])}
     hits: list[tuple[Tok, int]] = []
     if grade:
-        find, pos = text.find, 0
-        for w, low in zip(raw, lowered, strict=True):
+        find, pos = hay.find, 0
+        for w, key in zip(raw, lowered, strict=True):
             start = find(w, pos)
             pos = start + len(w)
-            if low in grade:
-                hits.append((Tok(w, start, pos), grade[low]))
+            if key in grade:
+                hits.append((Tok(text[start:pos], start, pos), grade[key]))
     if not hits:
         return Snippet(_cut(text, 0, width)[0], ())
-    best_start, best_score = hits[0][0].start, -1.0
+    # A window starts at a match and holds the matches that end within ``width``; it
+    # slides over the matches once (a long section can have hundreds of them).
+    best_start, best_score = hits[0][0].start, -1
+    names: dict[str, int] = {}
+    grades_in = 0
+    j = 0
     for i, (tok, _) in enumerate(hits):
         window_end = tok.start + width
-        inside = [(t, m) for t, m in hits[i:] if t.end <= window_end]
-        names = {t.text.lower() for t, _ in inside}
-        score = len(names) * 10 + sum(m for _, m in inside)
+        while j < len(hits) and hits[j][0].end <= window_end:
+            name = hits[j][0].text.lower()
+            names[name] = names.get(name, 0) + 1
+            grades_in += hits[j][1]
+            j += 1
+        score = len(names) * 10 + grades_in
         if score > best_score:
             best_start, best_score = tok.start, score
+        if j > i:  # the window's first match leaves it before the next window
+            name = tok.text.lower()
+            names[name] -= 1
+            if not names[name]:
+                del names[name]
+            grades_in -= hits[i][1]
+        else:
+            j = i + 1
     # Start a little before the first match so it is read in context.
     start = max(0, best_start - width // 4)
     snippet, offset = _cut(text, start, width)

@@ -22,3 +22,33 @@ def test_inflected_forms_are_highlighted() -> None:
 def test_no_match_gives_start_of_text() -> None:
     s = make_snippet("Alfa beta gamma.", ["zeta"])
     assert s.text.startswith("Alfa") and s.highlights == ()
+
+
+def test_window_with_most_distinct_words_wins_over_repeats() -> None:
+    # Many matches of one word early, both words together late: the window sliding over
+    # the matches must prefer the one with two distinct words.
+    text = (
+        " ".join(["Hyrstopp gäller här, och detta är fyllnad i en lång text."] * 40)
+        + " "
+        + ("Fyllnadstext utan träff. " * 20)
+        + "Hyrstopp för sjuksköterskor i regionen."
+    )
+    s = make_snippet(text, ["hyrstopp", "sjuksköterskor"])
+    marked = {s.text[a:b].lower() for a, b in s.highlights}
+    assert marked == {"hyrstopp", "sjuksköterskor"}
+
+
+def test_spans_hold_when_lower_case_changes_length() -> None:
+    # "İ" is two characters in lower case: the spans must still be the text's own.
+    s = make_snippet("İİ İstanbul: Hyrstopp för sjuksköterskor.", ["hyrstopp"])
+    assert [s.text[a:b] for a, b in s.highlights] == ["Hyrstopp"]
+
+
+def test_window_forgets_matches_it_has_slid_past() -> None:
+    text = (
+        "Hyrstopp för sjuksköterskor i regionen. "
+        + ("Fyllnadstext utan träff. " * 20)
+        + " ".join(["Hyrstopp gäller här, och detta är fyllnad i en lång text."] * 40)
+    )
+    s = make_snippet(text, ["hyrstopp", "sjuksköterskor"])
+    assert s.text.startswith("Hyrstopp för sjuksköterskor")

@@ -122,9 +122,9 @@ class ArrayRanker:
         total = 0
         self.matched = []
         for i, seg in enumerate(self.segments):
-            acc = self._score_segment(i, seg, plans, weight, k, allowed)
-            total += len(acc)
-            self.matched.append(acc.keys())
+            acc, matched = self._score_segment(i, seg, plans, weight, k, allowed)
+            total += len(matched)
+            self.matched.append(matched)
             pool.extend((v, seg.base + d) for d, v in _best(acc, k))
         pool.sort(key=lambda x: (-x[0], x[1]))
         return pool[:k], total
@@ -175,16 +175,20 @@ class ArrayRanker:
         weight: dict[str, float],
         k: int,
         allowed: Callable[[int], bool] | None,
-    ) -> dict[int, float]:
-        """The matches of one segment and their scores; exact for its ``k`` best.
+    ) -> tuple[dict[int, float], Collection[int]]:
+        """The scores of one segment's sections, exact for its ``k`` best, and its matches.
 
-        Defining words are added for every section. Then deleted and filtered-out
-        sections go, and the other words are added only where they could still matter:
-        a section whose score plus the most those words could add stays below the
-        ``k``-th best score so far cannot reach the ``k`` best (max-score pruning).
+        Defining words make the matches. Their parts and loose keys are added for every
+        section; their stems too, shortest list first, until the ``k``-th best score so
+        far exceeds the most that a section outside the accumulator could still reach.
+        From there on (max-score pruning, after Turtle and Flood 1995) the remaining
+        stems only count their sections as matches, and they join the other words, which
+        are added only where they could still matter: a section whose score plus the most
+        the words left could add stays below the ``k``-th best cannot reach the ``k`` best.
         """
         acc: dict[int, float] = {}
         lb = seg.lengths[self.field]
+        stems: list[tuple[Lists, float]] = []  # defining stems, added below
         later: list[tuple[str, float]] = []  # (term, factor): only for candidates
         later_parts: list[tuple[str, ...]] = []
         later_loose: list[tuple[str, float]] = []
@@ -193,7 +197,7 @@ class ArrayRanker:
             if p.defining:
                 lists = self.lists(p.stem)[i]
                 if lists is not None:
-                    self._add_all(acc, lists, lb, stem_factor)
+                    stems.append((lists, stem_factor))
             else:
                 later.append((p.stem, stem_factor))
             if p.loose:
@@ -208,16 +212,7 @@ class ArrayRanker:
                     self._add_parts(acc, [self.lists(t)[i] for t in p.parts], p.parts, lb, weight)
                 else:
                     later_parts.append(p.parts)
-        if seg.deleted:
-            for d in [d for d in acc if d in seg.deleted]:
-                del acc[d]
-        if allowed is not None:
-            base = seg.base
-            acc = {d: v for d, v in acc.items() if allowed(base + d)}
-        if not acc or not (later or later_parts or later_loose):
-            return acc
-        # Each remaining word with the most it can add to one section, largest first:
-        # the room left shrinks word by word, and so do the sections worth a lookup.
+        # Each word left with the most it can add to one section.
         steps: list[tuple[float, Callable[..., None]]] = []
         for term, factor in later:
             stem = self.lists(term)[i]
@@ -251,9 +246,47 @@ class ArrayRanker:
                     ),
                 )
             )
+        stems.sort(key=lambda x: len(x[0][0]))
+        bounds = [self._bound(lists, factor) for lists, factor in stems]
+        rest = sum(bounds) + sum(bound for bound, _ in steps)
+        only_matches: set[int] = set()
+        for j, (lists, factor) in enumerate(stems):
+            # A filter's sections are known only at the end: no pruning under one.
+            if j and allowed is None and len(acc) > k and max(acc.values()) > rest:
+                _drop(acc, seg.deleted)
+                if len(acc) > k and _kth(acc, k) > rest:
+                    for lists_left, factor_left in stems[j:]:
+                        only_matches.update(lists_left[0])
+                        steps.append(
+                            (
+                                self._bound(lists_left, factor_left),
+                                partial(
+                                    self._add_known,
+                                    acc,
+                                    lists=lists_left,
+                                    lb=lb,
+                                    factor=factor_left,
+                                ),
+                            )
+                        )
+                    break
+            self._add_all(acc, lists, lb, factor)
+            rest -= bounds[j]
+        _drop(acc, seg.deleted)
+        if allowed is not None:
+            base = seg.base
+            acc = {d: v for d, v in acc.items() if allowed(base + d)}
+        matched: Collection[int] = acc.keys()
+        if only_matches:
+            only_matches.difference_update(seg.deleted)
+            matched = only_matches.union(acc.keys())
+        if not acc or not steps:
+            return acc, matched
+        # Largest first: the room left shrinks word by word, and so do the sections
+        # worth a lookup.
         steps.sort(key=lambda x: -x[0])
         room = sum(bound for bound, _ in steps)
-        kth = sorted(acc.values(), reverse=True)[k - 1] if len(acc) > k else None
+        kth = _kth(acc, k) if len(acc) > k else None
         targets: Collection[int] = acc.keys()
         for bound, add in steps:
             if kth is not None:
@@ -263,7 +296,7 @@ class ArrayRanker:
             if not targets:
                 break
             add(targets=targets)
-        return acc
+        return acc, matched
 
     def _bound(self, lists: Lists | None, factor: float, loose: bool = False) -> float:
         """The most one posting of ``lists`` can score (its largest frequency, shortest length)."""
@@ -352,6 +385,21 @@ class ArrayRanker:
                 total += f * tf / (tf + norm[lb[d]])
             else:
                 acc[d] = acc.get(d, 0.0) + total
+
+
+def _kth(acc: dict[int, float], k: int) -> float:
+    """The ``k``-th highest score in ``acc`` (which holds more than ``k``)."""
+    return sorted(acc.values(), reverse=True)[k - 1]
+
+
+def _drop(acc: dict[int, float], deleted: frozenset[int]) -> None:
+    """Remove deleted sections from ``acc``."""
+    if len(deleted) < len(acc):
+        for d in deleted:
+            acc.pop(d, None)
+    else:
+        for d in [d for d in acc if d in deleted]:
+            del acc[d]
 
 
 def _best(acc: dict[int, float], k: int) -> list[tuple[int, float]]:

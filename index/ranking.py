@@ -24,6 +24,9 @@ if TYPE_CHECKING:
     Lists = tuple[array[int], array[float]]  # ascending section numbers, weighted frequencies
 
 
+Step = Callable[..., None]
+
+
 class SegmentArrays(Protocol):
     """What ranking needs of one segment (see ``index.postings.Segment``)."""
 
@@ -178,100 +181,76 @@ class ArrayRanker:
     ) -> tuple[dict[int, float], Collection[int]]:
         """The scores of one segment's sections, exact for its ``k`` best, and its matches.
 
-        Defining words make the matches. Their parts and loose keys are added for every
-        section; their stems too, shortest list first, until the ``k``-th best score so
+        Defining words make the matches. Their loose keys are added for every section;
+        their stems and parts too, shortest lists first, until the ``k``-th best score so
         far exceeds the most that a section outside the accumulator could still reach.
-        From there on (max-score pruning, after Turtle and Flood 1995) the remaining
-        stems only count their sections as matches, and they join the other words, which
-        are added only where they could still matter: a section whose score plus the most
+        From there on (max-score pruning, after Turtle and Flood 1995) the lists left
+        only count their sections as matches, and they join the other words, which are
+        added only where they could still matter: a section whose score plus the most
         the words left could add stays below the ``k``-th best cannot reach the ``k`` best.
         """
         acc: dict[int, float] = {}
         lb = seg.lengths[self.field]
-        stems: list[tuple[Lists, float]] = []  # defining stems, added below
-        later: list[tuple[str, float]] = []  # (term, factor): only for candidates
-        later_parts: list[tuple[str, ...]] = []
-        later_loose: list[tuple[str, float]] = []
+        # Defining stems and parts: (size, bound, sections matched, add to all, add to some).
+        units: list[tuple[int, float, Callable[[], Iterable[int]], Step, Step]] = []
+        steps: list[tuple[float, Step]] = []  # the other words: only for candidates
         for p in plans:
-            stem_factor = weight[p.stem] * self._k1p
-            if p.defining:
-                lists = self.lists(p.stem)[i]
-                if lists is not None:
-                    stems.append((lists, stem_factor))
-            else:
-                later.append((p.stem, stem_factor))
+            factor = weight[p.stem] * self._k1p
+            stem = self.lists(p.stem)[i]
+            if stem is not None:
+                known: Step = partial(self._add_known, acc, lists=stem, lb=lb, factor=factor)
+                if p.defining:
+                    every: Step = partial(self._add_all, acc, stem, lb, factor)
+                    units.append(
+                        (len(stem[0]), self._bound(stem, factor), partial(_ids, stem), every, known)
+                    )
+                else:
+                    steps.append((self._bound(stem, factor), known))
             if p.loose:
-                factor = self.idf(p.loose, self.loose_field) * self._k1p * self.loose_weight
+                loose_factor = self.idf(p.loose, self.loose_field) * self._k1p * self.loose_weight
                 loose = self.lists(p.loose, self.loose_field)[i]
                 if loose is not None and p.defining:
-                    self._add_all(acc, loose, seg.lengths[self.loose_field], factor, True)
+                    self._add_all(acc, loose, seg.lengths[self.loose_field], loose_factor, True)
                 elif loose is not None:
-                    later_loose.append((p.loose, factor))
-            if p.parts:
-                if p.defining and p.parts_defining:
-                    self._add_parts(acc, [self.lists(t)[i] for t in p.parts], p.parts, lb, weight)
-                else:
-                    later_parts.append(p.parts)
-        # Each word left with the most it can add to one section.
-        steps: list[tuple[float, Callable[..., None]]] = []
-        for term, factor in later:
-            stem = self.lists(term)[i]
-            if stem is not None:
-                steps.append(
-                    (
-                        self._bound(stem, factor),
-                        partial(self._add_known, acc, lists=stem, lb=lb, factor=factor),
-                    )
-                )
-        for parts in later_parts:
-            found = [self.lists(t)[i] for t in parts]
-            bound = sum(
-                self._bound(x, weight[t] * self._k1p * self.parts_weight)
-                for t, x in zip(parts, found, strict=True)
-            )
-            steps.append((bound, partial(self._add_parts, acc, found, parts, lb, weight)))
-        for key, factor in later_loose:
-            loose = self.lists(key, self.loose_field)[i]
-            assert loose is not None
-            steps.append(
-                (
-                    self._bound(loose, factor, True),
-                    partial(
+                    add_loose = partial(
                         self._add_known,
                         acc,
                         lists=loose,
                         lb=seg.lengths[self.loose_field],
-                        factor=factor,
+                        factor=loose_factor,
                         loose=True,
-                    ),
+                    )
+                    steps.append((self._bound(loose, loose_factor, True), add_loose))
+            if p.parts:
+                found = [self.lists(t)[i] for t in p.parts]
+                present = [x for x in found if x is not None]
+                if len(present) < len(found):
+                    continue  # a part found nowhere: no section has them all
+                bound = sum(
+                    self._bound(x, weight[t] * self._k1p * self.parts_weight)
+                    for t, x in zip(p.parts, present, strict=True)
                 )
-            )
-        stems.sort(key=lambda x: len(x[0][0]))
-        bounds = [self._bound(lists, factor) for lists, factor in stems]
-        rest = sum(bounds) + sum(bound for bound, _ in steps)
+                add_parts = partial(self._add_parts, acc, found, p.parts, lb, weight)
+                if p.defining and p.parts_defining:
+                    size = min(len(x[0]) for x in present)
+                    both = partial(_common_ids, present)
+                    units.append((size, bound, both, add_parts, add_parts))
+                else:
+                    steps.append((bound, add_parts))
+        units.sort(key=lambda u: u[0])
+        rest = sum(u[1] for u in units) + sum(bound for bound, _ in steps)
         only_matches: set[int] = set()
-        for j, (lists, factor) in enumerate(stems):
+        for j, unit in enumerate(units):
             # A filter's sections are known only at the end: no pruning under one.
             if j and allowed is None and len(acc) > k and max(acc.values()) > rest:
                 _drop(acc, seg.deleted)
                 if len(acc) > k and _kth(acc, k) > rest:
-                    for lists_left, factor_left in stems[j:]:
-                        only_matches.update(lists_left[0])
-                        steps.append(
-                            (
-                                self._bound(lists_left, factor_left),
-                                partial(
-                                    self._add_known,
-                                    acc,
-                                    lists=lists_left,
-                                    lb=lb,
-                                    factor=factor_left,
-                                ),
-                            )
-                        )
+                    for _, bound_left, matches_left, _, some_left in units[j:]:
+                        only_matches.update(matches_left())
+                        steps.append((bound_left, some_left))
                     break
-            self._add_all(acc, lists, lb, factor)
-            rest -= bounds[j]
+            unit[3]()  # add to every section
+            rest -= unit[1]
         _drop(acc, seg.deleted)
         if allowed is not None:
             base = seg.base
@@ -288,14 +267,14 @@ class ArrayRanker:
         room = sum(bound for bound, _ in steps)
         kth = _kth(acc, k) if len(acc) > k else None
         targets: Collection[int] = acc.keys()
-        for bound, add in steps:
+        for bound, add_some in steps:
             if kth is not None:
                 floor = kth - room
                 targets = {d for d in targets if acc[d] >= floor}
             room -= bound
             if not targets:
                 break
-            add(targets=targets)
+            add_some(targets=targets)
         return acc, matched
 
     def _bound(self, lists: Lists | None, factor: float, loose: bool = False) -> float:
@@ -385,6 +364,16 @@ class ArrayRanker:
                 total += f * tf / (tf + norm[lb[d]])
             else:
                 acc[d] = acc.get(d, 0.0) + total
+
+
+def _ids(lists: Lists) -> Iterable[int]:
+    return lists[0]
+
+
+def _common_ids(lists: list[Lists]) -> Iterable[int]:
+    """The sections in every one of ``lists``."""
+    shortest = min(lists, key=lambda x: len(x[0]))
+    return set(shortest[0]).intersection(*(x[0] for x in lists if x is not shortest))
 
 
 def _kth(acc: dict[int, float], k: int) -> float:

@@ -32,8 +32,9 @@ from whoosh.analysis import (
 from whoosh.lang.stopwords import stoplists
 
 from index import lexicon
+from index.lexicon import snowball
 
-ANALYSIS_VERSION = "sv-8"
+ANALYSIS_VERSION = "sv-9"
 
 # Snowball's Swedish stop list (as shipped by Whoosh, from PostgreSQL's copy).
 SWEDISH_STOPWORDS: frozenset[str] = frozenset(stoplists["sv"])
@@ -104,19 +105,6 @@ def fold(term: str) -> str:
     """Fold å/ä/ö (and other accents) so queries typed without them still match."""
     decomposed = unicodedata.normalize("NFD", term)
     return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
-@lru_cache(maxsize=1)
-def _snowball() -> Any:
-    # Imported on first use: the query side rarely needs it (see ``store.TermCache``).
-    from snowballstemmer.swedish_stemmer import SwedishStemmer
-
-    return SwedishStemmer()
-
-
-def snowball(word: str) -> str:
-    """Plain Snowball Swedish (the baseline every other engine ships)."""
-    return str(_snowball().stemWord(word))
 
 
 # Derivational endings, longest first: "vaccinering", "vaccination" and "vaccin" share

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from whoosh.lang.stopwords import stoplists
 
@@ -59,6 +60,19 @@ def _lemmas() -> dict[str, str]:
 def _zipf() -> dict[str, float]:
     t = _load_pairs("freq-sv.txt.gz")
     return dict(zip(t[0::2], map(float, t[1::2]), strict=True))
+
+
+@lru_cache(maxsize=1)
+def _snowball() -> Any:
+    # Imported on first use: the query side rarely needs it (see ``store.TermCache``).
+    from snowballstemmer.swedish_stemmer import SwedishStemmer
+
+    return SwedishStemmer()
+
+
+def snowball(word: str) -> str:
+    """Plain Snowball Swedish (the baseline every other engine ships)."""
+    return str(_snowball().stemWord(word))
 
 
 def lemma(word: str) -> str | None:
@@ -109,7 +123,11 @@ def _split(word: str, depth: int) -> tuple[Member, ...] | None:
     """Best split of ``word`` into known members (the last may be inflected)."""
     best: tuple[Member, ...] | None = None
     best_score = 0.0
-    for i in range(MIN_PART, len(word) - MIN_PART + 1):
+    # What Snowball strips from the end is an ending, and a last member is more than an
+    # ending with a letter before it: "kommunens" is not "kommun" + "ens", "nämnder" not
+    # "nämn" + "der", "absorberande" not "absorber" + "ande"; "jour" + "boende" stays.
+    stem_end = len(snowball(word))
+    for i in range(MIN_PART, min(len(word) - MIN_PART + 1, stem_end - 1)):
         head, tail = word[:i], word[i:]
         base = _head_base(head)
         if base is None:

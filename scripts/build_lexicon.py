@@ -3,7 +3,8 @@
 - ``lemmas-sv.txt.gz``: "word lemma" pairs, whitespace-separated, for word forms whose
   dictionary form tells more than Snowball does (definite forms such as
   "sjuksköterskan" -> "sjuksköterska", proper nouns such as "kalmar" -> "Kalmar", agent
-  nouns in -are that Snowball over-stems);
+  nouns in -are that Snowball over-stems); words that are headwords of their own are
+  left out ("nämnd" is not read as a form of "nämna");
 - ``freq-sv.txt.gz``: "word zipf" pairs, word frequencies on the Zipf scale, used to
   split compounds and to decide whether a hyphen at a line end broke a word.
 
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import gzip
 import math
+from collections.abc import Callable
 from pathlib import Path
 
 import snowballstemmer
@@ -30,20 +32,39 @@ DATA = Path(__file__).resolve().parent.parent / "index" / "data"
 MIN_ZIPF = 1.5  # words rarer than this carry little evidence for splitting
 
 
+# Endings that make an inflected form of its lemma: "skatteverket" is "skatteverk" + "et".
+_ENDINGS = ("n", "en", "et", "t", "a", "na", "s", "ns", "ts", "r", "ar", "er", "or", "e")
+
+
+def _base_form(word: str, lemma: str, headwords: set[str], stem: Callable[[str], str]) -> bool:
+    """Whether ``word`` is a dictionary word of its own that the lemma data reads as a
+    form of another: a headword that Snowball leaves whole and that is not its lemma plus
+    an ending. "nämnd" (a committee) is no form of "nämna", "uppdrag" none of "uppdra",
+    "rest" none of "resa"; "skatteverket" stays a form of "skatteverk"."""
+    if word not in headwords or stem(word) != word:
+        return False
+    return not any(word == lemma + ending for ending in _ENDINGS)
+
+
 def main() -> None:
     stem = snowballstemmer.stemmer("swedish").stemWord
     freqs = wordfreq.get_frequency_dict("sv", wordlist="large")
     zipf = {w: math.log10(f * 1e9) for w, f in freqs.items() if f > 0}
     dictionary = DefaultDictionaryFactory().get_dictionary("sv")
+    pairs = [
+        (k.decode() if isinstance(k, bytes) else k, v.decode() if isinstance(v, bytes) else v)
+        for k, v in dictionary.items()
+    ]
+    headwords = {lemma.lower() for _, lemma in pairs}
     lemmas: dict[str, str] = {}
-    for key, value in dictionary.items():
-        word = key.decode() if isinstance(key, bytes) else key
-        lemma = value.decode() if isinstance(value, bytes) else value
+    for word, lemma in pairs:
         if not word.replace("-", "").isalpha() or not lemma.replace("-", "").isalpha():
             continue
         low = word.lower()
         if word != low and low in lemmas:
             continue  # a lower-case entry of the same form wins over a capitalised one
+        if _base_form(low, lemma.lower(), headwords, stem):
+            continue
         proper = lemma[:1].isupper()
         if not (proper or lemma.endswith("are") or stem(lemma.lower()) != stem(low)):
             continue

@@ -17,6 +17,12 @@ from index.analysis import analyze_word, ellipsis_completion, loose, stem, swedi
         ("läkarna", "läkare"),
         ("regionerna", "region"),
         ("väntetiden", "väntetid"),
+        ("nämnden", "nämnd"),  # "nämnd" is a word of its own, not a form of "nämna"
+        ("nämnder", "nämnd"),  # not "nämn" + "der"
+        ("socialnämnden", "socialnämnd"),
+        ("regeringsuppdraget", "regeringsuppdrag"),  # "uppdrag" is no form of "uppdra"
+        ("dygnsvilorna", "dygnsvila"),  # not "dygnsvil" + "orna"
+        ("fakturorna", "faktura"),
     ],
 )
 def test_inflections_meet_their_base_form(form: str, base: str) -> None:
@@ -28,6 +34,9 @@ def test_inflections_meet_their_base_form(form: str, base: str) -> None:
     [
         ("läkare", "läka"),  # agent noun is not the verb
         ("kalmar", "kalm"),  # a place name is not over-stemmed
+        ("nämnd", "nämna"),  # a headword of its own: the committee is no form of the verb
+        ("uppdrag", "uppdra"),
+        ("rest", "resa"),
     ],
 )
 def test_no_over_stemming(a: str, b: str) -> None:
@@ -45,6 +54,7 @@ def test_kalmar_stays_whole() -> None:
         ("arbetstid", ["arbete", "tid"]),  # linking -s- and a dropped -e
         ("patientenkät", ["patient", "enkät"]),
         ("sjukvårdsnämnden", ["sjukvård", "nämnden"]),
+        ("kvinnojouren", ["kvinna", "jouren"]),
     ],
 )
 def test_compound_splits(word: str, members: list[str]) -> None:
@@ -53,7 +63,20 @@ def test_compound_splits(word: str, members: list[str]) -> None:
     assert [m.base for m in split] == members
 
 
-@pytest.mark.parametrize("word", ["avtalet", "placerad", "mottagningen", "kommun"])
+@pytest.mark.parametrize(
+    "word",
+    [
+        "avtalet",
+        "placerad",
+        "mottagningen",
+        "kommun",
+        # an ending is no member: not "kommun" + "ens", "abonnent" + "erna", "absorber" + "ande"
+        "kommunens",
+        "abonnenterna",
+        "absorberande",
+        "angriparen",
+    ],
+)
 def test_words_that_are_not_split(word: str) -> None:
     assert lexicon.split_compound(word) is None
 

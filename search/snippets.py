@@ -48,13 +48,18 @@ def _wanted(words: list[str], lookup: Lookup) -> _Wanted:
     )
 
 
-def _matches(t: WordTerms | None, wanted: _Wanted) -> int:
-    """2 for a whole-word match, 1 for a compound part or a loose match, 0 otherwise."""
-    if t is None:
-        return 0
-    if t.stem in wanted.terms:
-        return 2
-    return 1 if t.loose in wanted.loose or any(p in wanted.terms for p in t.parts) else 0
+def _grade(known: Mapping[str, WordTerms], wanted: _Wanted, out: dict[str, int]) -> None:
+    """Set ``out[word]`` to 2 for a whole-word match, 1 for a compound part or a loose
+    match (words not yet in ``out`` and not known match nothing: 0).
+
+    Inline rather than a call per word: a search grades a few hundred words.
+    """
+    terms, loose = wanted.terms, wanted.loose
+    for w, t in known.items():
+        if t.stem in terms:
+            out[w] = 2
+        elif t.loose in loose or (t.parts and not terms.isdisjoint(t.parts)):
+            out[w] = 1
 
 
 def make_snippet(
@@ -86,8 +91,8 @@ def make_snippet(
     distinct = set(lowered) - SWEDISH_STOPWORDS
     new = [w for w in distinct if w not in seen]
     if new:
-        known = lookup(new)
-        seen.update((w, _matches(known.get(w), wanted)) for w in new)
+        seen.update(dict.fromkeys(new, 0))
+        _grade(lookup(new), wanted, seen)
     grade = {w: g for w in distinct if (g := seen[w])}
     hits: list[tuple[Tok, int]] = []
     if grade:

@@ -18,13 +18,23 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from math import log
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 if TYPE_CHECKING:
     Lists = tuple[array[int], array[float]]  # ascending section numbers, weighted frequencies
 
 
-Step = Callable[..., None]
+Step = Callable[..., None]  # adds a word's scores (to all sections, or to ``targets=``)
+
+
+class _Unit(NamedTuple):
+    """A defining word's stem, or its parts, as max-score sees it."""
+
+    size: int  # postings (the shortest list, for parts)
+    bound: float  # the most it adds to one section
+    matches: Callable[[], Iterable[int]]  # the sections it makes matches
+    every: Step  # add to every section
+    some: Step  # add to the ``targets`` only
 
 
 class SegmentArrays(Protocol):
@@ -191,8 +201,7 @@ class ArrayRanker:
         """
         acc: dict[int, float] = {}
         lb = seg.lengths[self.field]
-        # Defining stems and parts: (size, bound, sections matched, add to all, add to some).
-        units: list[tuple[int, float, Callable[[], Iterable[int]], Step, Step]] = []
+        units: list[_Unit] = []  # the defining words' stems and parts
         steps: list[tuple[float, Step]] = []  # the other words: only for candidates
         for p in plans:
             factor = weight[p.stem] * self._k1p
@@ -201,9 +210,8 @@ class ArrayRanker:
                 known: Step = partial(self._add_known, acc, lists=stem, lb=lb, factor=factor)
                 if p.defining:
                     every: Step = partial(self._add_all, acc, stem, lb, factor)
-                    units.append(
-                        (len(stem[0]), self._bound(stem, factor), partial(_ids, stem), every, known)
-                    )
+                    bound = self._bound(stem, factor)
+                    units.append(_Unit(len(stem[0]), bound, partial(_ids, stem), every, known))
                 else:
                     steps.append((self._bound(stem, factor), known))
             if p.loose:
@@ -234,23 +242,23 @@ class ArrayRanker:
                 if p.defining and p.parts_defining:
                     size = min(len(x[0]) for x in present)
                     both = partial(_common_ids, present)
-                    units.append((size, bound, both, add_parts, add_parts))
+                    units.append(_Unit(size, bound, both, add_parts, add_parts))
                 else:
                     steps.append((bound, add_parts))
-        units.sort(key=lambda u: u[0])
-        rest = sum(u[1] for u in units) + sum(bound for bound, _ in steps)
+        units.sort(key=lambda u: u.size)
+        rest = sum(u.bound for u in units) + sum(bound for bound, _ in steps)
         only_matches: set[int] = set()
         for j, unit in enumerate(units):
             # A filter's sections are known only at the end: no pruning under one.
             if j and allowed is None and len(acc) > k and max(acc.values()) > rest:
                 _drop(acc, seg.deleted)
                 if len(acc) > k and _kth(acc, k) > rest:
-                    for _, bound_left, matches_left, _, some_left in units[j:]:
-                        only_matches.update(matches_left())
-                        steps.append((bound_left, some_left))
+                    for left in units[j:]:
+                        only_matches.update(left.matches())
+                        steps.append((left.bound, left.some))
                     break
-            unit[3]()  # add to every section
-            rest -= unit[1]
+            unit.every()
+            rest -= unit.bound
         _drop(acc, seg.deleted)
         if allowed is not None:
             base = seg.base

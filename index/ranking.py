@@ -337,8 +337,9 @@ class ArrayRanker:
     ) -> None:
         """Add ``parts_weight`` x the parts' summed scores where a section has all of them.
 
-        Long lists of similar length are intersected as dicts (built and intersected in
-        C); a short list against long ones by bisection.
+        The sections with every part are found by a set intersection (in C) and their
+        frequencies by bisection; a handful of candidates against long lists are
+        bisected into them directly.
         """
         if any(x is None for x in lists):
             return
@@ -348,15 +349,14 @@ class ArrayRanker:
         sizes = sorted(len(x[0]) for x in present)
         pool = len(targets) if targets is not None else sizes[0]
         if pool * 16 >= sizes[-1]:
-            maps = [dict(zip(ids, tfs, strict=True)) for ids, tfs in present]
-            both = set(maps[0]).intersection(*maps[1:])
+            both = _common_ids(present)
             if targets is not None:
-                both = both.intersection(targets)
+                both.intersection_update(targets)
             for d in both:
                 n = norm[lb[d]]
                 total = 0.0
-                for f, m in zip(factors, maps, strict=True):
-                    tf = m[d]
+                for f, (ids, tfs) in zip(factors, present, strict=True):
+                    tf = tfs[bisect_left(ids, d)]
                     total += f * tf / (tf + n)
                 acc[d] = acc.get(d, 0.0) + total
             return
@@ -378,7 +378,7 @@ def _ids(lists: Lists) -> Iterable[int]:
     return lists[0]
 
 
-def _common_ids(lists: list[Lists]) -> Iterable[int]:
+def _common_ids(lists: list[Lists]) -> set[int]:
     """The sections in every one of ``lists``."""
     shortest = min(lists, key=lambda x: len(x[0]))
     return set(shortest[0]).intersection(*(x[0] for x in lists if x is not shortest))

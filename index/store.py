@@ -331,15 +331,11 @@ def _near_bonus_arrays(
     for seg in {spots[0][0] for spots in found.values()}:
         leaf = leaves[seg][0]
         here = sorted((d, spots) for d, spots in found.items() if spots[0][0] == seg)
-        per_word = [
-            postings.positions_at(
-                leaf,
-                stem,
-                [(spots[k][1], spots[k][2]) for _, spots in here],
-                arrays[seg].blocks(stem),
-            )
-            for k, stem in enumerate(stems)
-        ]
+        per_word = []
+        for k, stem in enumerate(stems):
+            wanted = [(spots[k][1], spots[k][2]) for _, spots in here]
+            got = arrays[seg].positions(stem, wanted)
+            per_word.append(got if got is not None else postings.positions_at(leaf, stem, wanted))
         for d, spots in here:
             if _in_order_near([pos[spots[0][1]] for pos in per_word]):
                 bonus[d] = earns[d]

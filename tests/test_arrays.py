@@ -208,9 +208,9 @@ def test_a_failed_export_keeps_the_commit(tmp_path: Path, monkeypatch: pytest.Mo
     ix.close()
 
 
-def test_positions_found_through_the_block_table(tmp_path: Path) -> None:
+def test_positions_from_the_arrays_file(tmp_path: Path) -> None:
     # 400 sections with "budget" in each: its list spans several Whoosh blocks (128 postings
-    # each), so reading a section's positions jumps to its block through the table.
+    # each), so the arrays file holds its positions in several rows.
     docs = tmp_path / "docs"
     docs.mkdir()
     lines = [
@@ -223,16 +223,29 @@ def test_positions_found_through_the_block_table(tmp_path: Path) -> None:
     stem = ix._store.terms.lookup(["budget"])["budget"].stem
     ids, _tfs = seg.get(stem) or (None, None)
     assert ids is not None and len(ids) == 400
-    blocks = seg.blocks(stem)
-    assert blocks is not None and len(blocks[0]) > 2, "the list should span several blocks"
-    wanted = [(ids[j], j) for j in (0, 5, 130, 131, 300, 399)]
-    jumped = postings.positions_at(seg._leaf, stem, wanted, blocks)
-    walked = postings.positions_at(seg._leaf, stem, wanted)
-    assert jumped == walked
+    wanted = [(ids[j], j) for j in (0, 5, 127, 128, 131, 300, 399)]
+    stored = seg.positions(stem, wanted)
+    assert stored == postings.positions_at(seg._leaf, stem, wanted)  # read from Whoosh
+    assert stored is not None and len(stored) == len(wanted)
     # Section i holds "ord" i % 7 times before "budget", after its heading "Punkt i".
     offsets = set()
-    for d, positions in jumped.items():
+    for d, positions in stored.items():
         i = int(seg._leaf.stored_fields(d)["section_title"].split()[1])
         offsets.add(positions[0] - i % 7)
     assert len(offsets) == 1
+    ix.close()
+
+
+def test_arrays_without_positions_rank_the_same(seed_copy: Path) -> None:
+    # A file written before positions were kept in it: they are read from Whoosh instead.
+    queries = ["hyrstopp sjuksköterskor", "psykiatri barn", "budget regionen"]
+    ix = Index.open(seed_copy)
+    before = [_ranked(ix, q, True) for q in queries]
+    ix.close()
+    for f in seed_copy.glob("g*/*.rsp"):
+        with sqlite3.connect(f) as db:
+            db.execute("DROP TABLE positions")
+    ix = Index.open(seed_copy)
+    assert [_ranked(ix, q, True) for q in queries] == before
+    assert ix._store._arrays and not any(seg._has_positions for seg in ix._store._arrays)
     ix.close()

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -177,22 +177,41 @@ class WordTerms:
 
 
 # Words analysed since the last ``drain_seen()``: the builder stores them beside the
-# index (``termcache``) so queries need not load the lexicon for known words.
-_SEEN: dict[str, WordTerms] = {}
+# index (``termcache``) so queries need not load the lexicon for known words. With a
+# sink, they are handed to it in batches as they come instead: a build's worker
+# processes analyse the text, and what they keep dies with them; the sink stores their
+# words, which the parent would otherwise analyse a second time.
+Sink = Callable[[list[tuple[str, WordTerms]]], None]
+_SEEN: set[str] = set()
+_PENDING: list[tuple[str, WordTerms]] = []  # seen, not yet handed over
+_SINK: Sink | None = None
+SINK_BATCH = 5000
 
 
 def drain_seen() -> dict[str, WordTerms]:
-    """Return and forget the words analysed since the last call."""
-    global _SEEN
-    seen, _SEEN = _SEEN, {}
+    """Return and forget the words analysed since the last call (and not handed to a sink)."""
+    seen = dict(_PENDING)
+    _PENDING.clear()
+    _SEEN.clear()
     return seen
+
+
+def set_sink(sink: Sink | None) -> None:
+    """Hand newly analysed words to ``sink``, ``SINK_BATCH`` at a time (None: stop)."""
+    global _SINK
+    _SINK = sink
 
 
 def analyze_word(word: str) -> WordTerms:
     """Return the terms for one lower-cased, non-stopword token."""
     terms = _analyze_word(word)
     if word not in _SEEN:
-        _SEEN[word] = terms
+        _SEEN.add(word)
+        _PENDING.append((word, terms))
+        if _SINK is not None and len(_PENDING) >= SINK_BATCH:
+            batch = _PENDING[:]
+            _PENDING.clear()
+            _SINK(batch)
     return terms
 
 

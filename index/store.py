@@ -611,12 +611,18 @@ class WhooshStore:
         if self.folder is None:
             procs = 1
         w = StoreWriter(self._ix, wait=wait, procs=procs)
+        # Words are stored as they are analysed, by whichever process analyses them: the
+        # parent then analyses only the few a worker had not yet handed over.
+        analysis.set_sink(self.terms.sink())
         try:
-            yield w
-        except BaseException:
-            w.cancel()
-            raise
-        w.commit()
+            try:
+                yield w
+            except BaseException:
+                w.cancel()
+                raise
+            w.commit()
+        finally:
+            analysis.set_sink(None)
         self.terms.save_words(w.words)
         self.terms.save_seen()
         if self.folder is not None:

@@ -150,11 +150,16 @@ class TermCache:
     def _store(self, items: Iterable[tuple[str, WordTerms]]) -> None:
         db = self._conn(create=True)
         assert db is not None
-        with db:
-            db.executemany(
-                "INSERT OR IGNORE INTO terms (word, stem, parts, loose) VALUES (?, ?, ?, ?)",
-                ((w, t.stem, " ".join(t.parts), t.loose) for w, t in items),
-            )
+        _insert(db, items)
+
+    def sink(self) -> analysis.Sink | None:
+        """A sink for ``analysis.set_sink`` that stores words into this table from any
+        process (a build's forked workers each open their own connection); None in memory.
+        """
+        if self.path is None:
+            return None
+        self._conn(create=True)  # the table exists before a worker writes to it
+        return _Sink(self.path)
 
     def save_seen(self) -> int:
         """Store the words analysed in this process since the last call; returns how many."""
@@ -167,6 +172,30 @@ class TermCache:
         if self._db is not None:
             self._db.close()
             self._db = None
+
+
+def _insert(db: sqlite3.Connection, items: Iterable[tuple[str, WordTerms]]) -> None:
+    with db:
+        db.executemany(
+            "INSERT OR IGNORE INTO terms (word, stem, parts, loose) VALUES (?, ?, ?, ?)",
+            ((w, t.stem, " ".join(t.parts), t.loose) for w, t in items),
+        )
+
+
+class _Sink:
+    """Stores batches of analysed words in the table at ``path``, from whichever process
+    calls it: a connection is never carried across a fork."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._db: sqlite3.Connection | None = None
+        self._pid = 0
+
+    def __call__(self, items: list[tuple[str, WordTerms]]) -> None:
+        if self._db is None or self._pid != os.getpid():
+            self._db = sqlite3.connect(str(self.path), timeout=60)
+            self._pid = os.getpid()
+        _insert(self._db, items)
 
 
 def within(key: str, words: Iterable[str], limit: int) -> list[tuple[int, str]]:

@@ -45,7 +45,7 @@ def main() -> None:
             bare.append((time.perf_counter() - t0) * 1000)
     print(
         f"rsearch {args.query!r}: median {statistics.median(times):.0f} ms "
-        f"(min {min(times):.0f}, max {max(times):.0f}, {args.runs} runs, target <= 200 ms); "
+        f"(min {min(times):.0f}, max {max(times):.0f}, {args.runs} runs, target <= 150 ms); "
         f"python -c pass: median {statistics.median(bare):.0f} ms"
     )
 

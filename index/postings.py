@@ -24,6 +24,7 @@ import sqlite3
 import time
 import zlib
 from array import array
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
@@ -45,6 +46,7 @@ FACETS = ("org", "doctype", "year")  # counted over all matches of a search
 # are read from Whoosh when asked for.
 FIELDS = (schema.WORDS, "loose")
 _IDS = "I"  # section numbers within the segment (C unsigned int: 32 bits on CPython's platforms)
+CACHE_BYTES = 32 * 2**20  # posting lists kept between searches, over all segments
 _PARALLEL_DOCS = 20_000  # segments this large are exported in worker processes
 _TFS = "d"  # weighted term frequency: the float Whoosh stores, exactly
 if TYPE_CHECKING:
@@ -70,6 +72,13 @@ class Segment:
     _leaf: Any
     _facets: dict[str, tuple[list[str], array[int]]] = dataclass_field(default_factory=dict)
     _has_positions: bool = True
+    # Lists read lately, kept across searches (words recur: most postings a sequence of
+    # searches reads were read by an earlier one), up to ``cache_bytes``.
+    cache_bytes: int = 0
+    _cache: OrderedDict[str, tuple[array[int], array[float]] | None] = dataclass_field(
+        default_factory=OrderedDict
+    )
+    _cached_bytes: int = 0
 
     def facet(self, name: str) -> tuple[list[str], array[int]]:
         """The distinct values of facet ``name`` and, per section, the index of its value."""
@@ -91,16 +100,27 @@ class Segment:
             if (field, term) not in self._leaf:
                 return None
             return read_postings(self._leaf, term, field)
+        cache = self._cache
+        if term in cache:
+            cache.move_to_end(term)
+            return cache[term]
         row = self._db.execute(
             "SELECT ids, tfs FROM postings WHERE field = ? AND term = ?", (field, term)
         ).fetchone()
-        if row is None:
-            return None
-        ids: array[int] = array(_IDS)
-        ids.frombytes(row[0])
-        tfs: array[float] = array(_TFS)
-        tfs.frombytes(row[1])
-        return ids, tfs
+        got: tuple[array[int], array[float]] | None = None
+        if row is not None:
+            ids: array[int] = array(_IDS)
+            ids.frombytes(row[0])
+            tfs: array[float] = array(_TFS)
+            tfs.frombytes(row[1])
+            got = ids, tfs
+        size = _nbytes(got)
+        if size <= self.cache_bytes:
+            cache[term] = got
+            self._cached_bytes += size
+            while self._cached_bytes > self.cache_bytes:
+                self._cached_bytes -= _nbytes(cache.popitem(last=False)[1])
+        return got
 
     def positions(self, term: str, wanted: list[tuple[int, int]]) -> dict[int, list[int]] | None:
         """The positions of ranked-field ``term`` in sections ``(local number, index in the
@@ -142,6 +162,13 @@ class Segment:
         self._db.close()
 
 
+def _nbytes(lists: tuple[array[int], array[float]] | None) -> int:
+    """About what a cached list costs in memory (an absent one costs its entry)."""
+    if lists is None:
+        return 64
+    return 64 + sum(len(a) * a.itemsize for a in lists)
+
+
 def path_for(folder: Path, segment_id: str) -> Path:
     return folder / f"{segment_id}{SUFFIX}"
 
@@ -173,6 +200,8 @@ def open_segments(folder: Path, reader: Any) -> list[Segment] | None:
         deleted = frozenset(leaf.segment().deleted_docs()) if leaf.has_deletions() else frozenset()
         lengths = {f: bytes(meta[f"lengths:{f}"]) for f in FIELDS}
         out.append(Segment(base=base, lengths=lengths, deleted=deleted, _db=db, _leaf=leaf))
+    for seg in out:
+        seg.cache_bytes = CACHE_BYTES // len(out)
     return out
 
 

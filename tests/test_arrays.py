@@ -249,3 +249,24 @@ def test_arrays_without_positions_rank_the_same(seed_copy: Path) -> None:
     assert [_ranked(ix, q, True) for q in queries] == before
     assert ix._store._arrays and not any(seg._has_positions for seg in ix._store._arrays)
     ix.close()
+
+
+def test_lists_kept_between_searches_within_a_budget(seed_index_dir: Path) -> None:
+    ix = Index.open(seed_index_dir)
+    ix.search("budget")
+    segments = ix._store._arrays or []
+    assert sum(seg.cache_bytes for seg in segments) == postings.CACHE_BYTES
+    seg = segments[0]
+    terms = [t for (t,) in seg._db.execute("SELECT term FROM postings ORDER BY term LIMIT 60")]
+    seg._cache.clear()  # the search above kept its lists
+    seg._cached_bytes = 0
+    seg.cache_bytes = 0  # nothing kept: every list read from the file
+    fresh = {t: seg.get(t) for t in terms}
+    assert not seg._cache
+    seg.cache_bytes = sum(postings._nbytes(fresh[t]) for t in terms[-20:])
+    for t in terms:
+        assert seg.get(t) == fresh[t]
+    assert 0 < seg._cached_bytes <= seg.cache_bytes
+    assert terms[-1] in seg._cache and terms[0] not in seg._cache  # the oldest went first
+    assert seg.get(terms[-1]) is seg.get(terms[-1])  # served from memory
+    ix.close()

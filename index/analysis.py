@@ -118,10 +118,11 @@ _MIN_ROOT = 4
 
 @lru_cache(maxsize=200_000)
 def loose(word: str) -> str:
-    """The key of the loose field: the word folded, Snowball-stemmed, derivation cut off.
+    """A word's loose key: the word folded, Snowball-stemmed, derivation cut off.
 
-    Searched at low weight, it lets "vaccinering" find "vaccination" and "sjukskoterskor"
-    (typed without å/ä/ö) find "sjuksköterskor"; exact terms still rank first. It does
+    A query word found nowhere as written is also searched, at low weight, by the indexed
+    words with its loose key: "vaccinering" finds "vaccination" and "sjukskoterskor"
+    (typed without å/ä/ö) finds "sjuksköterskor"; exact terms still rank first. It does
     not use the lexicon, which would read a word without its å/ä/ö as another word.
     """
     term = snowball(fold(word))
@@ -168,7 +169,7 @@ class WordTerms:
     """The index terms of one word: its own stem and the stems of its parts.
 
     ``parts`` are the stems of hyphen-separated pieces or compound members, in order;
-    empty when the word is not a compound. ``loose`` is its key in the loose field.
+    empty when the word is not a compound. ``loose`` is its loose key (:func:`loose`).
     """
 
     stem: str
@@ -359,21 +360,6 @@ class SwedishStemFilter(Filter):
                 yield t
 
 
-class LooseFilter(Filter):
-    """Map each term to its loose key (no derivational ending, å/ä/ö folded)."""
-
-    def __eq__(self, other: object) -> bool:
-        return type(other) is type(self)
-
-    def __hash__(self) -> int:
-        return hash(type(self))
-
-    def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:  # type: ignore[override]
-        for t in tokens:
-            t.text = analyze_word(t.text).loose
-            yield t
-
-
 def swedish_analyzer() -> Any:
     """The main chain: tokens, lower case, Snowball stop list, lemma/stem + parts."""
     return (
@@ -381,16 +367,6 @@ def swedish_analyzer() -> Any:
         | LowercaseFilter()
         | StopFilter(stoplist=SWEDISH_STOPWORDS, minsize=1)
         | SwedishStemFilter()
-    )
-
-
-def loose_analyzer() -> Any:
-    """Words mapped to loose keys: a low-weight field for near misses."""
-    return (
-        SwedishTokenizer()
-        | LowercaseFilter()
-        | StopFilter(stoplist=SWEDISH_STOPWORDS, minsize=1)
-        | LooseFilter()
     )
 
 

@@ -41,10 +41,7 @@ SUFFIX = ".rsp"
 _BLOCK_API = ("_read_ids", "_read_weights", "_read_values", "_goto", "_lastblock", "_i")
 VERSION = "3"
 FACETS = ("org", "doctype", "year")  # counted over all matches of a search
-# Lengths are kept for both fields; postings for the ranked field only. The loose field is
-# searched for words found nowhere as written, whose loose keys are rare: their lists
-# are read from Whoosh when asked for.
-FIELDS = (schema.WORDS, "loose")
+FIELDS = (schema.WORDS,)  # the fields whose lengths are kept
 _IDS = "I"  # section numbers within the segment (C unsigned int: 32 bits on CPython's platforms)
 CACHE_BYTES = 32 * 2**20  # posting lists kept between searches, over all segments
 _PARALLEL_DOCS = 20_000  # segments this large are exported in worker processes
@@ -95,17 +92,14 @@ class Segment:
             got = self._facets[name] = (json.loads(meta[f"facet:{name}"]), which)
         return got
 
-    def get(self, term: str, field: str = schema.WORDS) -> tuple[array[int], array[float]] | None:
-        if field != schema.WORDS:
-            if (field, term) not in self._leaf:
-                return None
-            return read_postings(self._leaf, term, field)
+    def get(self, term: str) -> tuple[array[int], array[float]] | None:
+        """The sections holding ranked-field ``term`` and its weighted frequencies."""
         cache = self._cache
         if term in cache:
             cache.move_to_end(term)
             return cache[term]
         row = self._db.execute(
-            "SELECT ids, tfs FROM postings WHERE field = ? AND term = ?", (field, term)
+            "SELECT ids, tfs FROM postings WHERE field = ? AND term = ?", (schema.WORDS, term)
         ).fetchone()
         got: tuple[array[int], array[float]] | None = None
         if row is not None:
@@ -312,7 +306,6 @@ def _write(db: sqlite3.Connection, leaf: Any) -> None:
     db.executemany("INSERT INTO meta VALUES (?, ?)", meta)
     batch: list[tuple[str, str, bytes, bytes]] = []
     blocks: list[tuple[str, int, int, bytes]] = []
-    # Postings of the ranked field only (the loose field's are read on demand).
     if schema.WORDS in leaf.indexed_field_names():
         for term, _info in leaf.iter_field(schema.WORDS):
             kept: Values = []

@@ -45,7 +45,7 @@ class SegmentArrays(Protocol):
     lengths: dict[str, bytes]
     deleted: frozenset[int]
 
-    def get(self, term: str, field: str) -> Lists | None: ...
+    def get(self, term: str) -> Lists | None: ...
 
 
 @dataclass(frozen=True)
@@ -55,16 +55,16 @@ class WordPlan:
     ``parts`` are the compound's parts other than its stem (at least two, else empty): a
     section with all of them scores their sum at ``parts_weight``. ``defining`` words make
     a section a candidate by their stem (and their parts, when ``parts_defining``); the
-    others only add to candidates found by a defining word. ``loose`` is the word's key
-    in the loose field, searched (at ``loose_weight``) only for a word found nowhere as
-    written; empty otherwise.
+    others only add to candidates found by a defining word. ``loose`` are the stems of
+    indexed words that share the loose key (no å/ä/ö, no derivational ending) of a word
+    found nowhere as written, each searched at ``loose_weight``; empty otherwise.
     """
 
     stem: str
     parts: tuple[str, ...]
     defining: bool
     parts_defining: bool
-    loose: str = ""
+    loose: tuple[str, ...] = ()
 
 
 class ArrayRanker:
@@ -74,49 +74,43 @@ class ArrayRanker:
         self,
         segments: Sequence[SegmentArrays],
         doc_count_all: int,
-        avg_lengths: dict[str, float],
+        avg_length: float,
         byte_to_length: Callable[[int], float],
         k1: float,
         b: float,
         parts_weight: float,
         loose_weight: float,
         field: str,
-        loose_field: str,
     ) -> None:
         self.segments = segments
         self.doc_count_all = doc_count_all
         self.parts_weight = parts_weight
         self.loose_weight = loose_weight
         self.field = field
-        self.loose_field = loose_field
         self._k1p = k1 + 1
         # Whoosh keeps a section's length as one byte: the length part of BM25's
-        # denominator is one of 256 values per field.
-        self._norms = {
-            f: [k1 * ((1 - b) + b * byte_to_length(i) / (avg or 1.0)) for i in range(256)]
-            for f, avg in avg_lengths.items()
-        }
-        self._norm = self._norms[field]
-        self._lists: dict[tuple[str, str], list[Lists | None]] = {}
+        # denominator is one of 256 values.
+        avg = avg_length or 1.0
+        self._norm = [k1 * ((1 - b) + b * byte_to_length(i) / avg) for i in range(256)]
+        self._lists: dict[str, list[Lists | None]] = {}
         # After :meth:`rank`: each segment's matching sections (for facet counts).
         self.matched: list[Collection[int]] = []
 
     # -- statistics ---------------------------------------------------------------------
 
-    def lists(self, term: str, field: str = "") -> list[Lists | None]:
-        key = (field or self.field, term)
-        got = self._lists.get(key)
+    def lists(self, term: str) -> list[Lists | None]:
+        got = self._lists.get(term)
         if got is None:
-            got = self._lists[key] = [seg.get(term, key[0]) for seg in self.segments]
+            got = self._lists[term] = [seg.get(term) for seg in self.segments]
         return got
 
-    def df(self, term: str, field: str = "") -> int:
+    def df(self, term: str) -> int:
         """Sections holding ``term`` (deleted ones too, as in Whoosh's statistics)."""
-        return sum(len(x[0]) for x in self.lists(term, field) if x is not None)
+        return sum(len(x[0]) for x in self.lists(term) if x is not None)
 
-    def idf(self, term: str, field: str = "") -> float:
+    def idf(self, term: str) -> float:
         """Whoosh's idf: ``log(N / (df + 1)) + 1`` over all sections, deleted ones included."""
-        return log(self.doc_count_all / (self.df(term, field) + 1)) + 1
+        return log(self.doc_count_all / (self.df(term) + 1)) + 1
 
     # -- ranking --------------------------------------------------------------------
 
@@ -130,8 +124,8 @@ class ArrayRanker:
         """
         weight = {p.stem: self.idf(p.stem) for p in plans}
         for p in plans:
-            for part in p.parts:
-                weight.setdefault(part, self.idf(part))
+            for term in (*p.parts, *p.loose):
+                weight.setdefault(term, self.idf(term))
         pool: list[tuple[float, int]] = []
         total = 0
         self.matched = []
@@ -152,7 +146,7 @@ class ArrayRanker:
             if (
                 _has(self.lists(plan.stem)[i], local)
                 or (plan.parts and all(_has(self.lists(p)[i], local) for p in plan.parts))
-                or (plan.loose and _has(self.lists(plan.loose, self.loose_field)[i], local))
+                or any(_has(self.lists(t)[i], local) for t in plan.loose)
             ):
                 out.add(d)
         return out
@@ -192,7 +186,7 @@ class ArrayRanker:
     ) -> tuple[dict[int, float], Collection[int]]:
         """The scores of one segment's sections, exact for its ``k`` best, and its matches.
 
-        Defining words make the matches. Their loose keys are added for every section;
+        Defining words make the matches. Their near misses are added for every section;
         their stems and parts too, shortest lists first, until the ``k``-th best score so
         far exceeds the most that a section outside the accumulator could still reach.
         From there on (max-score pruning, after Turtle and Flood 1995) the lists left
@@ -215,21 +209,14 @@ class ArrayRanker:
                     units.append(_Unit(len(stem[0]), bound, partial(_ids, stem), every, known))
                 else:
                     steps.append((self._bound(stem, factor), known))
-            if p.loose:
-                loose_factor = self.idf(p.loose, self.loose_field) * self._k1p * self.loose_weight
-                loose = self.lists(p.loose, self.loose_field)[i]
-                if loose is not None and p.defining:
-                    self._add_all(acc, loose, seg.lengths[self.loose_field], loose_factor, True)
-                elif loose is not None:
-                    add_loose = partial(
-                        self._add_known,
-                        acc,
-                        lists=loose,
-                        lb=seg.lengths[self.loose_field],
-                        factor=loose_factor,
-                        loose=True,
-                    )
-                    steps.append((self._bound(loose, loose_factor), add_loose))
+            for near in p.loose:
+                near_factor = weight[near] * self._k1p * self.loose_weight
+                lists = self.lists(near)[i]
+                if lists is not None and p.defining:
+                    self._add_all(acc, lists, lb, near_factor)
+                elif lists is not None:
+                    add_near = partial(self._add_known, acc, lists=lists, lb=lb, factor=near_factor)
+                    steps.append((self._bound(lists, near_factor), add_near))
             if p.parts:
                 found = [self.lists(t)[i] for t in p.parts]
                 present = [x for x in found if x is not None]
@@ -299,10 +286,8 @@ class ArrayRanker:
             return 0.0
         return factor * (1 + 1e-9)
 
-    def _add_all(
-        self, acc: dict[int, float], lists: Lists, lb: bytes, factor: float, loose: bool = False
-    ) -> None:
-        norm = self._norms[self.loose_field] if loose else self._norm
+    def _add_all(self, acc: dict[int, float], lists: Lists, lb: bytes, factor: float) -> None:
+        norm = self._norm
         get = acc.get
         ids, tfs = lists
         for d, tf in zip(ids, tfs, strict=True):
@@ -316,10 +301,9 @@ class ArrayRanker:
         lists: Lists,
         lb: bytes,
         factor: float,
-        loose: bool = False,
     ) -> None:
         """Add a word's scores to the ``targets`` (sections already in ``acc``)."""
-        norm = self._norms[self.loose_field] if loose else self._norm
+        norm = self._norm
         ids, tfs = lists
         n = len(ids)
         if len(targets) * 4 < n:

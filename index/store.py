@@ -120,6 +120,9 @@ class Manifest:
 
 
 Terms = Mapping[str, WordTerms]
+# A query word found nowhere as written -> the stems of indexed words sharing its loose key.
+Misses = Mapping[str, tuple[str, ...]]
+_NO_MISSES: Misses = {}
 
 
 def clause_words(clause: Clause) -> list[str]:
@@ -189,25 +192,26 @@ def _split_common(
 
 
 def _compile_word(
-    word: str, terms: Terms, absent: frozenset[str], skip_parts: frozenset[str] = frozenset()
+    word: str, terms: Terms, misses: Misses, skip_parts: frozenset[str] = frozenset()
 ) -> wq.Query:
     t = terms[word]
     alternatives: list[wq.Query] = [wq.Term(schema.WORDS, t.stem)]
     split = _parts_query(word, terms) if word not in skip_parts else None
     if split is not None:
         alternatives.append(split)
-    if word in absent:
-        # Only for a word that occurs nowhere as written: the loose field (no å/ä/ö, no
-        # derivational ending) finds its near misses. Searching it always costs time.
-        alternatives.append(wq.Term("loose", t.loose, boost=schema.LOOSE_WEIGHT))
+    # Only for a word that occurs nowhere as written: the indexed words that share its
+    # loose key (no å/ä/ö, no derivational ending), at a low weight.
+    alternatives += [
+        wq.Term(schema.WORDS, m, boost=schema.LOOSE_WEIGHT) for m in misses.get(word, ())
+    ]
     # A sum, not Whoosh's DisjunctionMax: that matcher scores a section by the best
     # alternative of *any* section (whoosh3 3.54), so a parts-only match tied the whole word.
     return wq.Or(alternatives) if len(alternatives) > 1 else alternatives[0]
 
 
-def _compile_phrase(words: tuple[str, ...], terms: Terms, absent: frozenset[str]) -> wq.Query:
+def _compile_phrase(words: tuple[str, ...], terms: Terms, misses: Misses) -> wq.Query:
     if len(words) == 1:
-        return _compile_word(words[0], terms, absent)
+        return _compile_word(words[0], terms, misses)
     stems = [terms[w].stem for w in words]
     return wq.Phrase(schema.WORDS, stems)
 
@@ -215,21 +219,22 @@ def _compile_phrase(words: tuple[str, ...], terms: Terms, absent: frozenset[str]
 def compile_query(
     clause: Clause,
     terms: Terms,
-    absent: frozenset[str] = frozenset(),
+    misses: Misses = _NO_MISSES,
     skip_parts: frozenset[str] = frozenset(),
 ) -> wq.Query:
     """Turn the neutral query into a Whoosh query over the weighted fields.
 
-    ``absent`` are the words that occur nowhere in the index as written: only they are
-    also looked up in the loose field. The scattered parts of the compounds in
-    ``skip_parts`` are left out (see :meth:`WhooshStore._plan`).
+    ``misses`` maps the words that occur nowhere in the index as written to the stems
+    of their near misses (:meth:`WhooshStore._near_misses`), searched at a low weight.
+    The scattered parts of the compounds in ``skip_parts`` are left out (see
+    :meth:`WhooshStore._plan`).
     """
     if isinstance(clause, Word):
-        return _compile_word(clause.text, terms, absent, skip_parts)
+        return _compile_word(clause.text, terms, misses, skip_parts)
     if isinstance(clause, Phrase):
-        return _compile_phrase(clause.words, terms, absent)
-    must = [compile_query(c, terms, absent, skip_parts) for c in clause.must]
-    should = [compile_query(c, terms, absent, skip_parts) for c in clause.should]
+        return _compile_phrase(clause.words, terms, misses)
+    must = [compile_query(c, terms, misses, skip_parts) for c in clause.must]
+    should = [compile_query(c, terms, misses, skip_parts) for c in clause.should]
     q: wq.Query
     if must and should:
         q = wq.AndMaybe(wq.And(must) if len(must) > 1 else must[0], wq.Or(should))
@@ -240,7 +245,7 @@ def compile_query(
     else:
         q = wq.Term("kind", schema.KIND_SECTION)  # only exclusions: every section
     if clause.must_not:
-        q = wq.AndNot(q, wq.Or([compile_query(c, terms, absent) for c in clause.must_not]))
+        q = wq.AndNot(q, wq.Or([compile_query(c, terms, misses) for c in clause.must_not]))
     return q
 
 
@@ -407,7 +412,6 @@ def _doc_fields(record: DocRecord) -> dict[str, Any]:
 
 
 def _section_fields(s: Section, meta: Metadata, path: str | None) -> dict[str, Any]:
-    text = f"{s.title}\n{s.text}"
     body = s.text
     first, _, rest = body.partition("\n")
     if first.strip().lstrip("#").strip() == s.title.strip():
@@ -423,7 +427,6 @@ def _section_fields(s: Section, meta: Metadata, path: str | None) -> dict[str, A
         "context": s.context,
         "section_title": s.title,
         "text": s.text,
-        "loose": text,
         "position": s.position,
         "pages": list(s.pages),
     }
@@ -689,14 +692,16 @@ class WhooshStore:
             }
         with self._reading() as s:
             reader = s.reader()
-            absent = frozenset(
-                w for w, t in terms.items() if not self._word_frequency(reader, t.stem)
-            )
+            misses = {
+                w: tuple(dict.fromkeys(stem for _, _, stem in self._near_misses(reader, t.loose)))
+                for w, t in terms.items()
+                if not self._word_frequency(reader, t.stem)
+            }
             if self.use_arrays and self._arrays and terms:
                 plain = _plain_clauses(request.query)
                 if plain:
                     try:
-                        return self._search_arrays(s, self._arrays, request, plain, terms, absent)
+                        return self._search_arrays(s, self._arrays, request, plain, terms, misses)
                     except sqlite3.Error:
                         # A damaged arrays file: Whoosh's own path answers from now on
                         # (``rsearch index --rebuild`` writes the files anew).
@@ -704,7 +709,7 @@ class WhooshStore:
                             seg.close()
                         self._arrays = None
                         self._arrays_tried = time.monotonic() + 3600.0
-            q = self._plan(s, request.query, terms, absent)
+            q = self._plan(s, request.query, terms, misses)
             coordinate = len(clauses) > 1
             results = s.search(
                 q,
@@ -718,7 +723,7 @@ class WhooshStore:
             scored = [(r.score or 0.0, i) for i, r in enumerate(results)]
             if coordinate:
                 near = _proximity(request.query)
-                scored = self._coordinate(s, results, clauses, near, terms, absent)
+                scored = self._coordinate(s, results, clauses, near, terms, misses)
             hits = [
                 StoredHit(score=score, fields=dict(results[i].fields()))
                 for score, i in scored[: request.limit]
@@ -742,25 +747,24 @@ class WhooshStore:
         request: Request,
         clauses: list[tuple[tuple[str, ...], bool]],
         terms: Terms,
-        absent: frozenset[str],
+        misses: Misses,
     ) -> StoreResult:
         """:meth:`search` for plain words, ranked from the packed arrays (``index.ranking``).
 
         The plan is :meth:`_plan`'s (:func:`_split_common`). ``clauses`` are the words of
         each clause and whether it is a lone word (else a group); a word found nowhere as
-        written is also looked up in the loose field, as Whoosh's path does.
+        written is also looked up by its near misses, as Whoosh's path does.
         """
         ranker = ArrayRanker(
             arrays,
             s.doc_count_all(),
-            {f: s.avg_field_length(f) or 1 for f in postings.FIELDS},
+            s.avg_field_length(schema.WORDS) or 1,
             byte_to_length,
             _BM25_K1,
             _BM25_B,
             _PARTS_WEIGHT,
             schema.LOOSE_WEIGHT,
             schema.WORDS,
-            "loose",
         )
         limit = max(_COMMON_SHARE * s.doc_count(), _COMMON_MIN_DOCS)
 
@@ -776,7 +780,7 @@ class WhooshStore:
                 _split_parts(w, terms),
                 defining=i in rare,
                 parts_defining=w not in skip,
-                loose=terms[w].loose if w in absent else "",
+                loose=misses.get(w, ()),
             )
             for i, (c, _) in enumerate(clauses)
             for w in c
@@ -871,6 +875,18 @@ class WhooshStore:
                 return sum(len(x[0]) for seg in self._arrays if (x := seg.get(term)) is not None)
         return int(reader.doc_frequency(schema.WORDS, term))
 
+    def _near_misses(self, reader: Any, key: str) -> list[tuple[int, str, str]]:
+        """(sections, word, stem) of the indexed words whose loose key is ``key``.
+
+        The term cache also holds words only ever searched for: a word counts when its
+        stem is in some section.
+        """
+        found = []
+        for word, stem in self.terms.words_with_loose(key, limit=50):
+            if n := self._word_frequency(reader, stem):
+                found.append((n, word, stem))
+        return found
+
     def suggest(self, words: list[str]) -> dict[str, str]:
         """Spelling suggestions for query words that match no indexed term.
 
@@ -883,43 +899,38 @@ class WhooshStore:
         out: dict[str, str] = {}
         with self._reading() as s:
             reader = s.reader()
-
-            def df(t: str) -> int:
-                return self._word_frequency(reader, t)
-
             for word in words:
                 t = terms[word]
-                if not t.loose or word[:1].isdigit() or df(t.stem) > 0:
+                if not t.loose or word[:1].isdigit() or self._word_frequency(reader, t.stem):
                     continue
-                keys = [t.loose] if reader.doc_frequency("loose", t.loose) else []
-                if not keys:
+                found = self._near_misses(reader, t.loose)
+                if not found:
                     maxdist = 1 if len(t.loose) < 6 else 2
-                    near = [
-                        k
+                    near = {
+                        k: self._near_misses(reader, k)
                         for k in self.terms.loose_within(t.loose, maxdist)
-                        if reader.doc_frequency("loose", k)
-                    ]
-                    keys = sorted(near, key=lambda k: -reader.doc_frequency("loose", k))[:3]
-                candidates = [
-                    (df(stem), candidate)
-                    for key in keys
-                    for candidate, stem in self.terms.words_with_loose(key)
-                    if candidate != word
-                ]
-                best = max(candidates, default=(0, ""))
+                    }
+                    # The keys of the most sections first (each stem counted once).
+                    sections = {
+                        k: sum(dict((stem, n) for n, _, stem in f).values())
+                        for k, f in near.items()
+                    }
+                    keys = sorted((k for k in near if near[k]), key=lambda k: -sections[k])[:3]
+                    found = [x for k in keys for x in near[k]]
+                best = max(((n, w) for n, w, _ in found if w != word), default=(0, ""))
                 if best[0] > 0:
                     out[word] = best[1]
         return out
 
     @staticmethod
-    def _plan(s: Any, query: Bool, terms: Terms, absent: frozenset[str]) -> wq.Query:
+    def _plan(s: Any, query: Bool, terms: Terms, misses: Misses) -> wq.Query:
         """Compile the query so that very common words cost little (:func:`_split_common`).
 
         The proximity bonus is not part of it: :meth:`_coordinate` adds it to the
         candidates only.
         """
         if query.must or not query.should:
-            return compile_query(query, terms, absent)
+            return compile_query(query, terms, misses)
         limit = max(_COMMON_SHARE * s.doc_count(), _COMMON_MIN_DOCS)
 
         def frequent(term: str) -> bool:
@@ -932,18 +943,18 @@ class WhooshStore:
             frequent,
         )
         if len(finding) == len(query.should) and not skip:
-            return compile_query(query, terms, absent)
+            return compile_query(query, terms, misses)
         rare = [c for i, c in enumerate(query.should) if i in finding]
         optional = [c for i, c in enumerate(query.should) if i not in finding]
         extras = [split for w in sorted(skip) if (split := _parts_query(w, terms)) is not None]
         if optional:
-            extras.append(compile_query(Bool(should=tuple(optional)), terms, absent))
+            extras.append(compile_query(Bool(should=tuple(optional)), terms, misses))
         q: wq.Query = wq.AndMaybe(
-            compile_query(Bool(should=tuple(rare)), terms, absent, skip),
+            compile_query(Bool(should=tuple(rare)), terms, misses, skip),
             wq.Or(extras) if len(extras) > 1 else extras[0],
         )
         if query.must_not:
-            q = wq.AndNot(q, compile_query(Bool(should=query.must_not), terms, absent))
+            q = wq.AndNot(q, compile_query(Bool(should=query.must_not), terms, misses))
         return q
 
     @staticmethod
@@ -953,7 +964,7 @@ class WhooshStore:
         clauses: list[Clause],
         near: _Near | None,
         terms: Terms,
-        absent: frozenset[str],
+        misses: Misses,
     ) -> list[tuple[float, int]]:
         """Add the proximity bonus, then rescale by the idf-weighted share of the query.
 
@@ -970,7 +981,7 @@ class WhooshStore:
             words = clause_words(clause)
             weight = max((s.idf(schema.WORDS, terms[w].stem) for w in words), default=1.0)
             weights.append(weight)
-            m = compile_query(clause, terms, absent).matcher(s)
+            m = compile_query(clause, terms, misses).matcher(s)
             for d in docnums:
                 if _at(m, d):
                     covered[d] = covered.get(d, 0.0) + weight

@@ -6,9 +6,12 @@ at indexing time; keeping those results in a small SQLite table lets a query, an
 snippets of its hits, look words up instead: a typical query never loads the lexicon.
 Only words the index has never seen are analysed at query time.
 
-The table is a pure cache of ``analysis.analyze_word`` for one ``ANALYSIS_VERSION``
-(its file name carries the version), so it can be written at any time, shared by all
-generations of an index, and deleted without losing anything.
+The table holds ``analysis.analyze_word``'s results for one ``ANALYSIS_VERSION`` (its
+file name carries the version), so it can be written at any time and shared by all
+generations of an index. It is also the index's vocabulary by loose key: the spelling
+suggestions, and the near misses searched for a word found nowhere as written, come
+from it. Deleted, it costs those until ``rsearch index --rebuild`` fills it again;
+ranking the words that do occur stays as it was.
 """
 
 from __future__ import annotations

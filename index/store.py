@@ -695,7 +695,7 @@ class WhooshStore:
             misses = {
                 w: tuple(dict.fromkeys(stem for _, _, stem in self._near_misses(reader, t.loose)))
                 for w, t in terms.items()
-                if not self._word_frequency(reader, t.stem)
+                if t.loose and not self._word_frequency(reader, t.stem)
             }
             if self.use_arrays and self._arrays and terms:
                 plain = _plain_clauses(request.query)

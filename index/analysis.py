@@ -182,7 +182,7 @@ class WordTerms:
 # sink, they are handed to it in batches as they come instead: a build's worker
 # processes analyse the text, and what they keep dies with them; the sink stores their
 # words, which the parent would otherwise analyse a second time.
-Sink = Callable[[list[tuple[str, WordTerms]]], None]
+Sink = Callable[[list[tuple[str, WordTerms]]], bool]  # False: not stored
 _SEEN: set[str] = set()
 _PENDING: list[tuple[str, WordTerms]] = []  # seen, not yet handed over
 _SINK: Sink | None = None
@@ -198,7 +198,11 @@ def drain_seen() -> dict[str, WordTerms]:
 
 
 def set_sink(sink: Sink | None) -> None:
-    """Hand newly analysed words to ``sink``, ``SINK_BATCH`` at a time (None: stop)."""
+    """Hand newly analysed words to ``sink``, ``SINK_BATCH`` at a time (None: stop).
+
+    A sink that fails to store a batch is dropped, and its words stay for
+    :func:`drain_seen`.
+    """
     global _SINK
     _SINK = sink
 
@@ -210,9 +214,10 @@ def analyze_word(word: str) -> WordTerms:
         _SEEN.add(word)
         _PENDING.append((word, terms))
         if _SINK is not None and len(_PENDING) >= SINK_BATCH:
-            batch = _PENDING[:]
-            _PENDING.clear()
-            _SINK(batch)
+            if _SINK(_PENDING[:]):
+                _PENDING.clear()
+            else:
+                set_sink(None)
     return terms
 
 

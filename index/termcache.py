@@ -194,11 +194,19 @@ class _Sink:
         self._db: sqlite3.Connection | None = None
         self._pid = 0
 
-    def __call__(self, items: list[tuple[str, WordTerms]]) -> None:
-        if self._db is None or self._pid != os.getpid():
-            self._db = sqlite3.connect(str(self.path), timeout=60)
-            self._pid = os.getpid()
-        _insert(self._db, items)
+    def __call__(self, items: list[tuple[str, WordTerms]]) -> bool:
+        """Store ``items``; False when the table cannot be written (a full disk, a lock
+        held too long). It is called deep inside a worker's indexing, where an exception
+        would kill the worker: the parent stores the words at the end instead, and
+        reports what fails there."""
+        try:
+            if self._db is None or self._pid != os.getpid():
+                self._db = sqlite3.connect(str(self.path), timeout=60)
+                self._pid = os.getpid()
+            _insert(self._db, items)
+        except sqlite3.Error:
+            return False
+        return True
 
 
 def within(key: str, words: Iterable[str], limit: int) -> list[tuple[int, str]]:

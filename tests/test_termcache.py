@@ -59,3 +59,29 @@ def test_every_word_is_stored_with_its_analysis(
         # The workers stored their words as they went; the parent analysed only the
         # last few each worker had not handed over yet.
         assert parent_analysed and parent_analysed[0] < len(words) // 2
+
+
+@pytest.mark.parametrize("procs", [1, 2])
+def test_a_sink_that_cannot_write_loses_no_word(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, procs: int
+) -> None:
+    # The table cannot be written while documents are indexed (a lock held too long, a
+    # full disk): the build goes on, and the words are stored at its end.
+    monkeypatch.setattr(analysis, "SINK_BATCH", 7)
+    analysis.drain_seen()
+    insert = termcache._insert
+
+    def failing(db: sqlite3.Connection, items: list[tuple[str, analysis.WordTerms]]) -> None:
+        if analysis._SINK is not None:
+            raise sqlite3.OperationalError("database is locked")
+        insert(db, items)
+
+    monkeypatch.setattr(termcache, "_insert", failing)
+    store = WhooshStore.create(tmp_path / "ix")
+    report = builder.update(store, [_docs(tmp_path / "docs")], procs=procs)
+    assert report.added == len(TEXTS) * 5 and not report.failed
+    assert store.counts() == (len(TEXTS) * 5, len(TEXTS) * 5)  # no worker lost its share
+    store.close()
+    words = set().union(*(analysis.raw_words(t) for t in TEXTS))
+    assert words <= _table(tmp_path / "ix").keys()
+    analysis.drain_seen()

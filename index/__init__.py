@@ -4,6 +4,7 @@ Never imports ``search``; the query side builds on what is exported here.
 """
 
 from index.errors import (
+    BuildError,
     IndexLockedError,
     IndexMissingError,
     IndexVersionError,
@@ -14,6 +15,7 @@ from index.errors import (
 from index.models import DocRecord, Document, Metadata, Section
 
 __all__ = [
+    "BuildError",
     "DocRecord",
     "Document",
     "IndexLockedError",

@@ -27,3 +27,7 @@ class IndexVersionError(RsearchError):
 
 class IndexLockedError(RsearchError):
     """Another live process is writing to the index."""
+
+
+class BuildError(RsearchError):
+    """A build could not finish; nothing of it was committed."""

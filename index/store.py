@@ -38,7 +38,7 @@ from whoosh.util.numeric import byte_to_length
 
 from index import analysis, postings, schema
 from index.analysis import WordTerms
-from index.errors import IndexLockedError, IndexMissingError, IndexVersionError
+from index.errors import BuildError, IndexLockedError, IndexMissingError, IndexVersionError
 from index.models import DocRecord, Metadata, Section
 from index.queries import Bool, Clause, Filters, Phrase, Request, Word
 from index.ranking import ArrayRanker, WordPlan
@@ -479,6 +479,37 @@ def _record_from(fields: dict[str, Any]) -> DocRecord:
     )
 
 
+_CHECKED_MP_WRITER: Any = None
+
+
+def _checked_mp_writer(ix: Any, **options: Any) -> Any:
+    """Whoosh's multiprocessing writer, refusing to publish when a worker process failed.
+
+    Its commit waits for the workers and publishes the segments they report. A worker
+    that died (an exception in analysis, the memory killer) reports none, and Whoosh
+    would publish the index without that worker's documents, and without the old
+    versions of those it replaced, saying nothing. Defined on first use: importing
+    Whoosh's multiprocessing module costs every search's start-up.
+    """
+    global _CHECKED_MP_WRITER
+    if _CHECKED_MP_WRITER is None:
+        from whoosh.multiproc import MpWriter
+
+        class CheckedMpWriter(MpWriter):
+            def _commit_toc(self, segments: Any) -> None:
+                codes = [t.exitcode for t in self.tasks]
+                if any(code != 0 for code in codes):
+                    raise BuildError(
+                        f"a worker process of the build failed (exit codes {codes}); "
+                        "nothing was committed and the index is as it was: run the command "
+                        "again, or report the failure if it repeats"
+                    )
+                super()._commit_toc(segments)
+
+        _CHECKED_MP_WRITER = CheckedMpWriter
+    return _CHECKED_MP_WRITER(ix, **options)
+
+
 class StoreWriter:
     """Adds and deletes whole documents; nothing is visible until :meth:`commit`."""
 
@@ -491,7 +522,7 @@ class StoreWriter:
             options.update(procs=procs, multisegment=True, limitmb=WRITER_MB // procs)
         while True:
             try:
-                self._w = ix.writer(**options)
+                self._w = _checked_mp_writer(ix, **options) if procs > 1 else ix.writer(**options)
                 break
             except windex.LockError:
                 if time.monotonic() >= deadline:
@@ -528,7 +559,12 @@ class StoreWriter:
         self._w.add_document(**_doc_fields(replace(record, mtime=mtime, size=size)))
 
     def commit(self) -> None:
-        self._w.commit(optimize=False)
+        try:
+            self._w.commit(optimize=False)
+        except BuildError:
+            with contextlib.suppress(Exception):  # release the lock; the error says the rest
+                self._w.cancel()
+            raise
 
     def cancel(self) -> None:
         self._w.cancel()

@@ -6,6 +6,7 @@
 from typing import TYPE_CHECKING, Any
 
 from index.errors import (
+    BuildError,
     IndexLockedError,
     IndexMissingError,
     IndexVersionError,
@@ -31,6 +32,7 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "BuildError",
     "BuildReport",
     "DocRecord",
     "Hit",

@@ -210,3 +210,36 @@ def test_very_long_query(seed_index: Index) -> None:
 
 def test_kill_signal_is_supported() -> None:
     assert hasattr(signal, "SIGKILL") and os.name == "posix"
+
+
+def test_a_failed_build_worker_commits_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Whoosh's multiprocessing writer publishes the segments its workers report; one that
+    # died reports none. The rebuild must fail with a clear error and keep the old index.
+    from index import analysis, builder
+    from index.errors import BuildError
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for i in range(12):
+        (docs / f"d{i}.txt").write_text(f"Ärende {i}\n\nBudget för barn {i}.\n", encoding="utf-8")
+    ix, _ = Index.create(tmp_path / "ix", [docs])
+    before = [h.section_id for h in ix.search("budget", limit=20).hits]
+    ix.close()
+    (docs / "d3.txt").write_text("Ärende 3\n\nEtt kraschord i texten.\n", encoding="utf-8")
+    analyse = analysis._analyze_word
+
+    def crash(word: str) -> analysis.WordTerms:
+        if word == "kraschord":
+            raise RuntimeError("analysis crashed")
+        return analyse(word)
+
+    monkeypatch.setattr(analysis, "_analyze_word", crash)
+    monkeypatch.setattr(builder, "PARALLEL_FROM_BYTES", 0)  # two worker processes
+    with pytest.raises(BuildError, match="worker process of the build failed"):
+        builder.rebuild(tmp_path / "ix", [docs])
+    monkeypatch.undo()
+    ix = Index.open(tmp_path / "ix")
+    assert [h.section_id for h in ix.search("budget", limit=20).hits] == before
+    ix.close()

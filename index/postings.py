@@ -95,13 +95,16 @@ class Segment:
     def get(self, term: str) -> tuple[array[int], array[float]] | None:
         """The sections holding ranked-field ``term`` and its weighted frequencies."""
         cache = self._cache
-        if term in cache:
-            cache.move_to_end(term)
-            return cache[term]
+        got = cache.get(term, _UNCACHED)
+        if got is not _UNCACHED:
+            # Another thread's search may have evicted it since: then it just stays out.
+            with contextlib.suppress(KeyError):
+                cache.move_to_end(term)
+            return got
         row = self._db.execute(
             "SELECT ids, tfs FROM postings WHERE field = ? AND term = ?", (schema.WORDS, term)
         ).fetchone()
-        got: tuple[array[int], array[float]] | None = None
+        got = None
         if row is not None:
             ids: array[int] = array(_IDS)
             ids.frombytes(row[0])
@@ -112,7 +115,7 @@ class Segment:
         if size <= self.cache_bytes:
             cache[term] = got
             self._cached_bytes += size
-            while self._cached_bytes > self.cache_bytes:
+            while self._cached_bytes > self.cache_bytes and cache:
                 self._cached_bytes -= _nbytes(cache.popitem(last=False)[1])
         return got
 
@@ -154,6 +157,9 @@ class Segment:
 
     def close(self) -> None:
         self._db.close()
+
+
+_UNCACHED: Any = object()
 
 
 def _nbytes(lists: tuple[array[int], array[float]] | None) -> int:

@@ -338,9 +338,10 @@ def _packed(values: Sequence[bytes]) -> bytes:
 
 
 def read_postings(
-    leaf: Any, term: str, field: str = schema.WORDS, values: Values | None = None
+    leaf: Any, term: str, values: Values | None = None
 ) -> tuple[array[int], array[float]]:
-    """All (section, weight) postings of ``term`` in one segment, a block at a time.
+    """All (section, weight) postings of ranked-field ``term`` in one segment, a block at
+    a time.
 
     Whoosh's matcher API would cost a few method calls per posting; the whoosh3 leaf
     matcher decodes a whole block at once, and its block methods are used where it is the
@@ -349,7 +350,7 @@ def read_postings(
     """
     ids: array[int] = array(_IDS)
     tfs: array[float] = array(_TFS)
-    m = leaf.postings(field, term)
+    m = leaf.postings(schema.WORDS, term)
     if all(hasattr(m, a) for a in _BLOCK_API):
         while True:
             if values is not None:

@@ -47,6 +47,9 @@ class SegmentArrays(Protocol):
 
     def get(self, term: str) -> Lists | None: ...
 
+    def positions(self, term: str, wanted: list[tuple[int, int]]) -> dict[int, list[int]] | None:
+        """For the proximity bonus (``store``); ranking itself needs no positions."""
+
 
 @dataclass(frozen=True)
 class WordPlan:

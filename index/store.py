@@ -307,7 +307,6 @@ def _near_bonus(s: Any, docnums: list[int], stems: list[str]) -> dict[int, float
 
 def _near_bonus_arrays(
     s: Any,
-    arrays: list[postings.Segment],
     ranker: ArrayRanker,
     docnums: list[int],
     plans: list[WordPlan],
@@ -339,7 +338,7 @@ def _near_bonus_arrays(
         per_word = []
         for k, stem in enumerate(stems):
             wanted = [(spots[k][1], spots[k][2]) for _, spots in here]
-            got = arrays[seg].positions(stem, wanted)
+            got = ranker.segments[seg].positions(stem, wanted)
             per_word.append(got if got is not None else postings.positions_at(leaf, stem, wanted))
         for d, spots in here:
             if _in_order_near([pos[spots[0][1]] for pos in per_word]):
@@ -835,7 +834,7 @@ class WhooshStore:
             near = []
             if _proximity(request.query):
                 near = [p for p, c in zip(plans, owner, strict=True) if clauses[c][1]]
-            top = self._coordinate_arrays(s, arrays, ranker, top, plans, owner, near, request.limit)
+            top = self._coordinate_arrays(s, ranker, top, plans, owner, near, request.limit)
         hits = [
             StoredHit(score=score, fields=dict(s.stored_fields(d)))
             for score, d in top[: request.limit]
@@ -856,7 +855,6 @@ class WhooshStore:
     @staticmethod
     def _coordinate_arrays(
         s: Any,
-        arrays: list[postings.Segment],
         ranker: ArrayRanker,
         top: list[tuple[float, int]],
         plans: list[WordPlan],
@@ -891,7 +889,6 @@ class WhooshStore:
                 floor = sorted((v * share[d] for v, d in top), reverse=True)[limit - 1]
             bonus = _near_bonus_arrays(
                 s,
-                arrays,
                 ranker,
                 docnums,
                 near,

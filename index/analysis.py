@@ -176,6 +176,13 @@ class WordTerms:
     parts: tuple[str, ...] = ()
     loose: str = ""
 
+    @property
+    def split(self) -> tuple[str, ...]:
+        """The parts a search finds the word by besides its stem: at least two, else none
+        (a hyphenated word whose pieces all stem alike has nothing to split)."""
+        parts = tuple(p for p in self.parts if p != self.stem)
+        return parts if len(parts) >= 2 else ()
+
 
 # Words analysed since the last ``drain_seen()``: the builder stores them beside the
 # index (``termcache``) so queries need not load the lexicon for known words. With a

@@ -27,6 +27,11 @@ if TYPE_CHECKING:
 
 Step = Callable[..., None]  # adds a word's scores (to all sections, or to ``targets=``)
 
+# The proximity bonus (``store``): words in order, each at most NEAR_SLOP positions after
+# the one before, earn NEAR_WEIGHT times their own scores.
+NEAR_SLOP = 3
+NEAR_WEIGHT = 2.0
+
 
 class _Unit(NamedTuple):
     """A defining word's stem, or its parts, as max-score sees it."""
@@ -418,3 +423,13 @@ def _index(lists: Lists | None, d: int) -> int:
 
 def _has(lists: Lists | None, d: int) -> bool:
     return _index(lists, d) >= 0
+
+
+def in_order_near(positions: list[list[int]]) -> bool:
+    """True when some chain p1 < p2 < ... has each step between 1 and ``NEAR_SLOP``."""
+    reach = set(positions[0])
+    for plist in positions[1:]:
+        reach = {p for p in plist if any(1 <= p - q <= NEAR_SLOP for q in reach)}
+        if not reach:
+            return False
+    return True

@@ -29,6 +29,9 @@ PART_WEIGHTS: dict[str, float] = {
     "link": 0.3,  # link text ("[...](url)"): it names another page, not this one's content
     "title": 0.2,  # the document's title, shared by all of its sections
 }
+# A compound's parts found apart in a section ("stopp för inhyrda" for "hyrstopp") score
+# at this weight, below the whole word.
+PARTS_WEIGHT = 0.5
 # A word found nowhere as written is also searched by the indexed words that share its
 # loose key (no å/ä/ö, no derivational ending: ``analysis.loose``), at this weight.
 LOOSE_WEIGHT = 0.3

@@ -28,10 +28,9 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from whoosh import index as windex
-from whoosh import query as wq
 from whoosh import scoring, sorting
 from whoosh.filedb.filestore import FileStorage, RamStorage
 from whoosh.util.numeric import byte_to_length
@@ -40,14 +39,14 @@ from index import analysis, postings, schema
 from index.analysis import WordTerms
 from index.errors import BuildError, IndexLockedError, IndexMissingError, IndexVersionError
 from index.models import DocRecord, Metadata, Section
-from index.queries import Bool, Clause, Filters, Phrase, Request, Word
-from index.ranking import ArrayRanker, WordPlan
+from index.queries import Bool, Clause, Phrase, Request, Word
+from index.ranking import NEAR_WEIGHT, ArrayRanker, WordPlan, in_order_near
 from index.termcache import TermCache
 
+if TYPE_CHECKING:
+    from whoosh import query as wq
+
 MANIFEST = "rsearch.json"
-_PARTS_WEIGHT = 0.5
-_NEAR_SLOP = 3
-_NEAR_WEIGHT = 2.0
 _NEAR_MAX_WORDS = 4  # longer questions are ranked by coverage; phrase matching is costly
 _CANDIDATES = 100
 WRITER_MB = 512  # posting pool held in memory before Whoosh spills sorted runs to disk
@@ -122,7 +121,6 @@ class Manifest:
 Terms = Mapping[str, WordTerms]
 # A query word found nowhere as written -> the stems of indexed words sharing its loose key.
 Misses = Mapping[str, tuple[str, ...]]
-_NO_MISSES: Misses = {}
 
 
 def clause_words(clause: Clause) -> list[str]:
@@ -132,22 +130,6 @@ def clause_words(clause: Clause) -> list[str]:
     if isinstance(clause, Phrase):
         return list(clause.words)
     return [w for c in (*clause.must, *clause.should, *clause.must_not) for w in clause_words(c)]
-
-
-def _split_parts(word: str, terms: Terms) -> tuple[str, ...]:
-    """The parts a compound is searched by besides its stem: at least two, else none."""
-    t = terms[word]
-    parts = tuple(p for p in t.parts if p != t.stem)
-    return parts if len(parts) >= 2 else ()
-
-
-def _parts_query(word: str, terms: Terms) -> wq.Query | None:
-    """The parts of a compound anywhere in a section: found, but below the whole word
-    ("stopp för inhyrda" still finds "hyrstopp")."""
-    parts = _split_parts(word, terms)
-    if not parts:
-        return None
-    return wq.And([wq.Term(schema.WORDS, p) for p in parts], boost=_PARTS_WEIGHT)
 
 
 def _split_common(
@@ -186,67 +168,9 @@ def _split_common(
         and terms[clauses[i][0]].parts
         and all(map(frequent, terms[clauses[i][0]].parts))
     )
-    if rare == everything and not any(_split_parts(w, terms) for w in skip):
+    if rare == everything and not any(terms[w].split for w in skip):
         return everything, frozenset()
     return rare, skip
-
-
-def _compile_word(
-    word: str, terms: Terms, misses: Misses, skip_parts: frozenset[str] = frozenset()
-) -> wq.Query:
-    t = terms[word]
-    alternatives: list[wq.Query] = [wq.Term(schema.WORDS, t.stem)]
-    split = _parts_query(word, terms) if word not in skip_parts else None
-    if split is not None:
-        alternatives.append(split)
-    # Only for a word that occurs nowhere as written: the indexed words that share its
-    # loose key (no å/ä/ö, no derivational ending), at a low weight.
-    alternatives += [
-        wq.Term(schema.WORDS, m, boost=schema.LOOSE_WEIGHT) for m in misses.get(word, ())
-    ]
-    # A sum, not Whoosh's DisjunctionMax: that matcher scores a section by the best
-    # alternative of *any* section (whoosh3 3.54), so a parts-only match tied the whole word.
-    return wq.Or(alternatives) if len(alternatives) > 1 else alternatives[0]
-
-
-def _compile_phrase(words: tuple[str, ...], terms: Terms, misses: Misses) -> wq.Query:
-    if len(words) == 1:
-        return _compile_word(words[0], terms, misses)
-    stems = [terms[w].stem for w in words]
-    return wq.Phrase(schema.WORDS, stems)
-
-
-def compile_query(
-    clause: Clause,
-    terms: Terms,
-    misses: Misses = _NO_MISSES,
-    skip_parts: frozenset[str] = frozenset(),
-) -> wq.Query:
-    """Turn the neutral query into a Whoosh query over the weighted fields.
-
-    ``misses`` maps the words that occur nowhere in the index as written to the stems
-    of their near misses (:meth:`WhooshStore._near_misses`), searched at a low weight.
-    The scattered parts of the compounds in ``skip_parts`` are left out (see
-    :meth:`WhooshStore._plan`).
-    """
-    if isinstance(clause, Word):
-        return _compile_word(clause.text, terms, misses, skip_parts)
-    if isinstance(clause, Phrase):
-        return _compile_phrase(clause.words, terms, misses)
-    must = [compile_query(c, terms, misses, skip_parts) for c in clause.must]
-    should = [compile_query(c, terms, misses, skip_parts) for c in clause.should]
-    q: wq.Query
-    if must and should:
-        q = wq.AndMaybe(wq.And(must) if len(must) > 1 else must[0], wq.Or(should))
-    elif must:
-        q = wq.And(must) if len(must) > 1 else must[0]
-    elif should:
-        q = wq.Or(should) if len(should) > 1 else should[0]
-    else:
-        q = wq.Term("kind", schema.KIND_SECTION)  # only exclusions: every section
-    if clause.must_not:
-        q = wq.AndNot(q, wq.Or([compile_query(c, terms, misses) for c in clause.must_not]))
-    return q
 
 
 def _plain_clauses(query: Bool) -> list[tuple[tuple[str, ...], bool]]:
@@ -284,35 +208,14 @@ class _Near(Phrase):
     """A phrase that tolerates a few words in between (only added internally)."""
 
 
-def _near_bonus(s: Any, docnums: list[int], stems: list[str]) -> dict[int, float]:
-    """The proximity bonus of each candidate (ascending ``docnums``) for the words ``stems``.
-
-    Where the words occur in order, each within ``_NEAR_SLOP`` positions of the one
-    before, the bonus is ``_NEAR_WEIGHT`` times the words' own scores: what a sloppy
-    Whoosh ``Phrase`` scores, but the positions are read for the candidates only, where
-    the phrase matcher decodes them for every section that holds all the words.
-    """
-    bonus: dict[int, float] = {}
-    reader = s.reader()
-    if not all((schema.WORDS, stem) in reader for stem in stems):
-        return bonus
-    matchers = [wq.Term(schema.WORDS, stem).matcher(s) for stem in stems]
-    for d in docnums:
-        if all(_at(m, d) for m in matchers) and _in_order_near(
-            [m.value_as("positions") for m in matchers]
-        ):
-            bonus[d] = _NEAR_WEIGHT * sum(m.score() for m in matchers)
-    return bonus
-
-
 def _near_bonus_arrays(
-    s: Any,
+    reader: Any,
     ranker: ArrayRanker,
     docnums: list[int],
     plans: list[WordPlan],
     worth: Callable[[int, float], bool],
 ) -> dict[int, float]:
-    """:func:`_near_bonus` with the arrays: positions are read only for the candidates
+    """:func:`wquery.near_bonus` with the arrays: positions are read only for the candidates
     that hold every word, each from the one block that has it, and only where
     ``worth(section, largest possible bonus)`` says the bonus could change the hits."""
     stems = [p.stem for p in plans]
@@ -322,7 +225,7 @@ def _near_bonus_arrays(
         located = [ranker.locate(stem, d) for stem in stems]
         spots = [spot for spot in located if spot is not None]
         if len(spots) == len(stems):
-            most = _NEAR_WEIGHT * sum(
+            most = NEAR_WEIGHT * sum(
                 ranker.term_score(stem, seg, j, local)
                 for stem, (seg, local, j) in zip(stems, spots, strict=True)
             )
@@ -331,7 +234,7 @@ def _near_bonus_arrays(
     bonus: dict[int, float] = {}
     if not found:
         return bonus
-    leaves = s.reader().leaf_readers()
+    leaves = reader.leaf_readers()
     for seg in {spots[0][0] for spots in found.values()}:
         leaf = leaves[seg][0]
         here = sorted((d, spots) for d, spots in found.items() if spots[0][0] == seg)
@@ -341,53 +244,9 @@ def _near_bonus_arrays(
             got = ranker.segments[seg].positions(stem, wanted)
             per_word.append(got if got is not None else postings.positions_at(leaf, stem, wanted))
         for d, spots in here:
-            if _in_order_near([pos[spots[0][1]] for pos in per_word]):
+            if in_order_near([pos[spots[0][1]] for pos in per_word]):
                 bonus[d] = earns[d]
     return bonus
-
-
-def _at(m: Any, docnum: int) -> bool:
-    """Move matcher ``m`` forward to ``docnum``; True when it matches that document.
-
-    Candidates are visited in ascending order, so a matcher only ever skips ahead.
-    """
-    if m.is_active() and m.id() < docnum:
-        m.skip_to(docnum)
-    return bool(m.is_active() and m.id() == docnum)
-
-
-def _in_order_near(positions: list[list[int]]) -> bool:
-    """True when some chain p1 < p2 < ... has each step between 1 and ``_NEAR_SLOP``."""
-    reach = set(positions[0])
-    for plist in positions[1:]:
-        reach = {p for p in plist if any(1 <= p - q <= _NEAR_SLOP for q in reach)}
-        if not reach:
-            return False
-    return True
-
-
-def compile_filters(filters: Filters) -> wq.Query | None:
-    """Restrictions as a Whoosh filter (None when there are none).
-
-    Document records carry no searchable text, so text queries never match them and
-    need no "sections only" filter: computing one would walk every section per search.
-    """
-    parts: list[wq.Query] = []
-    if filters.org:
-        parts.append(wq.Term("org", filters.org))
-    if filters.doctype:
-        parts.append(wq.Term("doctype", filters.doctype))
-    if filters.date_from or filters.date_to:
-        parts.append(
-            wq.TermRange(
-                "date",
-                filters.date_from or None,
-                (filters.date_to + "~") if filters.date_to else None,
-            )
-        )
-    if not parts:
-        return None
-    return wq.And(parts) if len(parts) > 1 else parts[0]
 
 
 def _doc_fields(record: DocRecord) -> dict[str, Any]:
@@ -569,6 +428,41 @@ class StoreWriter:
         self._w.cancel()
 
 
+class _View:
+    """One state of the index: its reader, and a Whoosh searcher over it when needed.
+
+    The searcher is made on first use, by phrases, operators, filters and listings
+    (``index.wquery``): making one imports Whoosh's query language (~12 ms), which a
+    search of plain words, ranked from the arrays, never needs.
+    """
+
+    def __init__(self, ix: Any) -> None:
+        self._ix = ix
+        self.reader = ix.reader()
+        self._searcher: Any = None
+
+    def searcher(self) -> Any:
+        if self._searcher is None:
+            from whoosh.searching import Searcher
+
+            weighting = scoring.BM25F(B=_BM25_B, K1=_BM25_K1)
+            self._searcher = Searcher(self.reader, weighting=weighting, fromindex=self._ix)
+        return self._searcher
+
+    def up_to_date(self) -> bool:
+        return bool(self._ix.latest_generation() == self.reader.generation())
+
+    def avg_length(self) -> float:
+        """The ranked field's mean length over all sections, as Whoosh's searcher has it."""
+        return float(self.reader.field_length(schema.WORDS)) / (self.reader.doc_count_all() or 1)
+
+    def close(self) -> None:
+        if self._searcher is not None:
+            self._searcher.close()  # closes its reader
+        else:
+            self.reader.close()
+
+
 class WhooshStore:
     """A Whoosh index folder (or an in-memory index for tests and embedding)."""
 
@@ -671,7 +565,7 @@ class WhooshStore:
 
     # -- reading -------------------------------------------------------------------
 
-    _cached: Any = None
+    _cached: _View | None = None
     _arrays: list[postings.Segment] | None = None
     _arrays_tried = 0.0
     # Rank plain words from the packed arrays when every segment has them; False keeps
@@ -679,35 +573,35 @@ class WhooshStore:
     use_arrays = True
 
     @contextlib.contextmanager
-    def _reading(self) -> Iterator[Any]:
-        """A searcher kept open between calls, refreshed when a commit has happened.
+    def _reading(self) -> Iterator[_View]:
+        """A reader kept open between calls, renewed when a commit has happened.
 
         Opening one per search re-reads the index's table of contents and every
-        segment's metadata; a kept searcher costs that only after a change.
+        segment's metadata; a kept reader costs that only after a change.
         """
-        s = self._cached
-        if s is not None and not s.up_to_date():
-            # A new searcher, not ``refresh()``: whoosh3 3.54 fails to refresh one that
-            # was opened on an empty index.
-            s.close()
-            s = None
-        if s is None:
-            s = self._ix.searcher(weighting=scoring.BM25F(B=_BM25_B, K1=_BM25_K1))
+        v = self._cached
+        if v is not None and not v.up_to_date():
+            # A new reader, not ``refresh()``: whoosh3 3.54 fails to refresh a searcher
+            # that was opened on an empty index.
+            v.close()
+            v = None
+        if v is None:
+            v = _View(self._ix)
             for seg in self._arrays or ():
                 seg.close()
             self._arrays = None
             self._arrays_tried = 0.0
         if self._arrays is None and self.folder is not None:
-            # A writer exports the arrays just after its commit: a searcher opened in
+            # A writer exports the arrays just after its commit: a reader opened in
             # between looks for them again (at most once a second) rather than staying on
             # the slower path until the next change.
             now = time.monotonic()
             if now - self._arrays_tried >= 1.0:
                 self._arrays_tried = now
                 gen = self.folder / self.manifest.generation
-                self._arrays = postings.open_segments(gen, s.reader())
-        self._cached = s
-        yield s
+                self._arrays = postings.open_segments(gen, v.reader)
+        self._cached = v
+        yield v
 
     def search(self, request: Request) -> StoreResult:
         """Rank sections: BM25F over the weighted fields, then a coordination reward.
@@ -725,8 +619,8 @@ class WhooshStore:
                 "doctype": sorting.FieldFacet("doctype", maptype=sorting.Count),
                 "year": sorting.FieldFacet("year", maptype=sorting.Count),
             }
-        with self._reading() as s:
-            reader = s.reader()
+        with self._reading() as v:
+            reader = v.reader
             misses = {
                 w: tuple(dict.fromkeys(stem for _, _, stem in self._near_misses(reader, t.loose)))
                 for w, t in terms.items()
@@ -736,7 +630,7 @@ class WhooshStore:
                 plain = _plain_clauses(request.query)
                 if plain:
                     try:
-                        return self._search_arrays(s, self._arrays, request, plain, terms, misses)
+                        return self._search_arrays(v, self._arrays, request, plain, terms, misses)
                     except sqlite3.Error:
                         # A damaged arrays file: Whoosh's own path answers from now on
                         # (``rsearch index --rebuild`` writes the files anew).
@@ -744,12 +638,15 @@ class WhooshStore:
                             seg.close()
                         self._arrays = None
                         self._arrays_tried = time.monotonic() + 3600.0
+            from index import wquery
+
+            s = v.searcher()
             q = self._plan(s, request.query, terms, misses)
             coordinate = len(clauses) > 1
             results = s.search(
                 q,
                 limit=max(request.limit, _CANDIDATES if coordinate else 1),
-                filter=compile_filters(request.filters),
+                filter=wquery.compile_filters(request.filters),
                 groupedby=facets,
                 # Visit every match instead of skipping blocks: the exact total then
                 # comes free, where block skipping needs a second counting pass.
@@ -777,7 +674,7 @@ class WhooshStore:
 
     def _search_arrays(
         self,
-        s: Any,
+        v: _View,
         arrays: list[postings.Segment],
         request: Request,
         clauses: list[tuple[tuple[str, ...], bool]],
@@ -792,16 +689,16 @@ class WhooshStore:
         """
         ranker = ArrayRanker(
             arrays,
-            s.doc_count_all(),
-            s.avg_field_length(schema.WORDS) or 1,
+            v.reader.doc_count_all(),
+            v.avg_length() or 1,
             byte_to_length,
             _BM25_K1,
             _BM25_B,
-            _PARTS_WEIGHT,
+            schema.PARTS_WEIGHT,
             schema.LOOSE_WEIGHT,
             schema.WORDS,
         )
-        limit = max(_COMMON_SHARE * s.doc_count(), _COMMON_MIN_DOCS)
+        limit = max(_COMMON_SHARE * v.reader.doc_count(), _COMMON_MIN_DOCS)
 
         def frequent(term: str) -> bool:
             return ranker.df(term) > limit
@@ -812,7 +709,7 @@ class WhooshStore:
         plans = [
             WordPlan(
                 terms[w].stem,
-                _split_parts(w, terms),
+                terms[w].split,
                 defining=i in rare,
                 parts_defining=w not in skip,
                 loose=misses.get(w, ()),
@@ -821,10 +718,13 @@ class WhooshStore:
             for w in c
         ]
         owner = [i for i, (c, _) in enumerate(clauses) for _ in c]
-        flt = compile_filters(request.filters)
         allowed = None
-        if flt is not None:
-            allowed = set(flt.docs(s)).__contains__
+        if not request.filters.is_empty():
+            from index import wquery
+
+            flt = wquery.compile_filters(request.filters)
+            if flt is not None:
+                allowed = set(flt.docs(v.searcher())).__contains__
         coordinate = len(clauses) > 1
         top, total = ranker.rank(
             plans, max(request.limit, _CANDIDATES if coordinate else 1), allowed
@@ -834,9 +734,9 @@ class WhooshStore:
             near = []
             if _proximity(request.query):
                 near = [p for p, c in zip(plans, owner, strict=True) if clauses[c][1]]
-            top = self._coordinate_arrays(s, ranker, top, plans, owner, near, request.limit)
+            top = self._coordinate_arrays(v.reader, ranker, top, plans, owner, near, request.limit)
         hits = [
-            StoredHit(score=score, fields=dict(s.stored_fields(d)))
+            StoredHit(score=score, fields=dict(v.reader.stored_fields(d)))
             for score, d in top[: request.limit]
         ]
         found: dict[str, dict[str, int]] = {}
@@ -845,8 +745,8 @@ class WhooshStore:
                 counts: Counter[str] = Counter()
                 for seg, docs in zip(arrays, ranker.matched, strict=True):
                     values, which = seg.facet(name)
-                    for v, n in Counter(map(which.__getitem__, docs)).items():
-                        counts[values[v]] += n
+                    for i, n in Counter(map(which.__getitem__, docs)).items():
+                        counts[values[i]] += n
                 found[name] = {
                     k: n for k, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])) if k
                 }
@@ -854,7 +754,7 @@ class WhooshStore:
 
     @staticmethod
     def _coordinate_arrays(
-        s: Any,
+        reader: Any,
         ranker: ArrayRanker,
         top: list[tuple[float, int]],
         plans: list[WordPlan],
@@ -888,7 +788,7 @@ class WhooshStore:
             if len(top) > limit:
                 floor = sorted((v * share[d] for v, d in top), reverse=True)[limit - 1]
             bonus = _near_bonus_arrays(
-                s,
+                reader,
                 ranker,
                 docnums,
                 near,
@@ -930,8 +830,8 @@ class WhooshStore:
         """
         terms = self.terms.lookup(words)
         out: dict[str, str] = {}
-        with self._reading() as s:
-            reader = s.reader()
+        with self._reading() as v:
+            reader = v.reader
             for word in words:
                 t = terms[word]
                 if not t.loose or word[:1].isdigit() or self._word_frequency(reader, t.stem):
@@ -962,6 +862,10 @@ class WhooshStore:
         The proximity bonus is not part of it: :meth:`_coordinate` adds it to the
         candidates only.
         """
+        from whoosh import query as wq
+
+        from index.wquery import compile_query, parts_query
+
         if query.must or not query.should:
             return compile_query(query, terms, misses)
         limit = max(_COMMON_SHARE * s.doc_count(), _COMMON_MIN_DOCS)
@@ -979,7 +883,7 @@ class WhooshStore:
             return compile_query(query, terms, misses)
         rare = [c for i, c in enumerate(query.should) if i in finding]
         optional = [c for i, c in enumerate(query.should) if i not in finding]
-        extras = [split for w in sorted(skip) if (split := _parts_query(w, terms)) is not None]
+        extras = [split for w in sorted(skip) if (split := parts_query(w, terms)) is not None]
         if optional:
             extras.append(compile_query(Bool(should=tuple(optional)), terms, misses))
         q: wq.Query = wq.AndMaybe(
@@ -1006,8 +910,10 @@ class WhooshStore:
         Matching positions is the dearest part of a search: done for every section that
         contains the words, it tripled the time of a two-word query.
         """
+        from index.wquery import at, compile_query, near_bonus
+
         docnums = sorted(r.docnum for r in results)
-        bonus = _near_bonus(s, docnums, [terms[w].stem for w in near.words]) if near else {}
+        bonus = near_bonus(s, docnums, [terms[w].stem for w in near.words]) if near else {}
         weights: list[float] = []
         covered: dict[int, float] = {}
         for clause in clauses:
@@ -1016,7 +922,7 @@ class WhooshStore:
             weights.append(weight)
             m = compile_query(clause, terms, misses).matcher(s)
             for d in docnums:
-                if _at(m, d):
+                if at(m, d):
                     covered[d] = covered.get(d, 0.0) + weight
         total = sum(weights) or 1.0
         scored = [
@@ -1030,29 +936,31 @@ class WhooshStore:
         return sorted(scored, key=lambda x: -x[0])
 
     def section(self, section_id: str) -> dict[str, Any] | None:
-        with self._reading() as s:
-            fields = s.document(section_id=section_id)
+        with self._reading() as v:
+            fields = v.searcher().document(section_id=section_id)
         if fields and fields.get("kind") == schema.KIND_SECTION:
             return dict(fields)
         return None
 
     def documents(self) -> list[DocRecord]:
-        with self._reading() as s:
-            docs = [_record_from(f) for f in s.documents(kind=schema.KIND_DOC)]
+        with self._reading() as v:
+            docs = [_record_from(f) for f in v.searcher().documents(kind=schema.KIND_DOC)]
         return sorted(docs, key=lambda d: (d.path or "", d.doc_id))
 
     def sections_of(self, doc_id: str) -> list[dict[str, Any]]:
-        with self._reading() as s:
+        with self._reading() as v:
             found = [
-                dict(f) for f in s.documents(doc_id=doc_id) if f.get("kind") == schema.KIND_SECTION
+                dict(f)
+                for f in v.searcher().documents(doc_id=doc_id)
+                if f.get("kind") == schema.KIND_SECTION
             ]
         return sorted(found, key=lambda f: f.get("position", 0))
 
     def counts(self) -> tuple[int, int]:
         """Number of documents and of sections."""
-        with self._reading() as s:
-            docs = s.doc_frequency("kind", schema.KIND_DOC)
-            sections = s.doc_frequency("kind", schema.KIND_SECTION)
+        with self._reading() as v:
+            docs = v.reader.doc_frequency("kind", schema.KIND_DOC)
+            sections = v.reader.doc_frequency("kind", schema.KIND_SECTION)
         return int(docs), int(sections)
 
     def size_bytes(self) -> int:

@@ -39,13 +39,14 @@ def _ranked(ix: Index, query: str, use_arrays: bool, **kw: str) -> tuple[int, li
 
 def _whoosh_count(ix: Index, query: str) -> int:
     """Sections matching the compiled query, counted by walking Whoosh's matcher."""
-    from index.store import clause_words, compile_query
+    from index.store import clause_words
+    from index.wquery import compile_query
     from search.query import parse
 
     parsed = parse(query)
     terms = ix._store.terms.lookup(clause_words(parsed))
-    with ix._store._reading() as s:
-        return sum(1 for _ in compile_query(parsed, terms).matcher(s).all_ids())
+    with ix._store._reading() as v:
+        return sum(1 for _ in compile_query(parsed, terms).matcher(v.searcher()).all_ids())
 
 
 @pytest.fixture()
@@ -60,8 +61,8 @@ def test_every_segment_gets_its_arrays(seed_index_dir: Path) -> None:
     ix.search("budget")
     arrays = ix._store._arrays
     assert arrays, "the seed index should be searched from its arrays"
-    with ix._store._reading() as s:
-        assert len(arrays) == len(s.reader().leaf_readers())
+    with ix._store._reading() as v:
+        assert len(arrays) == len(v.reader.leaf_readers())
     ix.close()
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from whoosh.formats import Positions
 
 from index import analysis
-from index.store import _in_order_near
+from index.ranking import in_order_near
 from search import Index
 
 
@@ -30,11 +30,11 @@ def test_positions_run_on_across_runs() -> None:
     assert [(t.text, t.pos) for t in tokens] == [("avtal", 0), ("budget", 1)]
 
 
-def test_in_order_near() -> None:
-    assert _in_order_near([[1, 9], [3], [5]])
-    assert not _in_order_near([[5], [3]])  # wrong order
-    assert not _in_order_near([[1], [6]])  # too far apart
-    assert not _in_order_near([[1], [2], [20]])
+def testin_order_near() -> None:
+    assert in_order_near([[1, 9], [3], [5]])
+    assert not in_order_near([[5], [3]])  # wrong order
+    assert not in_order_near([[1], [6]])  # too far apart
+    assert not in_order_near([[1], [2], [20]])
 
 
 def _index(tmp_path: Path, files: dict[str, str]) -> Index:

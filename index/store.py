@@ -1,14 +1,15 @@
 """Storage behind a narrow interface: write documents, run a ``Request``, list documents.
 
-Only this module and ``postings`` know Whoosh. A store is a folder::
+Only this module, ``postings`` and ``wquery`` know Whoosh. A store is a folder::
 
     DIR/rsearch.json     format + analysis version, current generation, indexed sources
     DIR/g000001/         the Whoosh index of that generation, and beside each segment its
                          packed postings (``index.postings``)
 
 Queries of loose words (and parenthesised groups of them) are ranked from the packed
-postings (``index.ranking``) when every segment has them; phrases and operators by
-Whoosh's matchers. Both give the same scores for the same query (``tests/test_arrays.py``).
+postings (``index.ranking``) when every segment has them, over a plain reader; phrases
+and operators by Whoosh's matchers (``index.wquery``). Both give the same scores for the
+same query (``tests/test_arrays.py``).
 
 Incremental updates commit into the current generation (Whoosh writes a new table of
 contents and renames it into place, so a reader sees the old or the new state). A full

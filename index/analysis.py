@@ -382,6 +382,53 @@ def swedish_analyzer() -> Any:
     )
 
 
+def index_terms(value: str) -> dict[str, tuple[list[int], float]]:
+    """What :func:`swedish_analyzer` makes of a field value, without its token objects:
+    each term's positions and summed weight.
+
+    Why: Whoosh runs the chain as a generator per filter with a ``Token`` object per word
+    and per compound part; building a section's terms here directly makes the same
+    postings (``tests/test_analysis.py`` compares the two) in a fraction of the time.
+    Positions follow Whoosh's ``StopFilter``: stop words are dropped and the words after
+    the first kept one are renumbered consecutively from its position.
+    """
+    stops = SWEDISH_STOPWORDS
+    found: dict[str, tuple[list[int], float]] = {}
+    raw = 0  # the tokenizer's position, stop words included
+    pos = -1  # the kept words' position
+    pending: tuple[str, int, float] | None = None  # an ellipsis head: (word, pos, weight)
+
+    def add(term: str, at: int, weight: float) -> None:
+        got = found.get(term)
+        if got is None:
+            found[term] = ([at], weight)
+        else:
+            got[0].append(at)
+            found[term] = (got[0], got[1] + weight)
+
+    for run, weight, _offset in _runs(normalize(value)):
+        for m in TOKEN_RE.finditer(run):
+            word = m.group(0).lower()
+            raw += 1
+            if word in stops:
+                continue
+            pos = raw - 1 if pos < 0 else pos + 1
+            hyphen_end = word.endswith(tuple(_HYPHENS))
+            if pending is not None and not hyphen_end:
+                done = ellipsis_completion(pending[0].rstrip(_HYPHENS), word)
+                if done:
+                    add(stem(done), pending[1], pending[2])
+                pending = None
+            terms = analyze_word(word)
+            if hyphen_end:
+                pending = (word, pos, weight)
+            add(terms.stem, pos, weight)
+            for part in terms.parts:
+                if part != terms.stem:
+                    add(part, pos, weight)
+    return found
+
+
 def raw_words(text: str) -> set[str]:
     """The distinct lower-cased, non-stop words of a text, unanalysed."""
     words = {m.group(0).lower() for m in TOKEN_RE.finditer(normalize(text))}

@@ -1,6 +1,15 @@
 import pytest
 
-from index.analysis import analyze_word, fold, stem, swedish_analyzer, tokenize
+from index.analysis import (
+    analyze_word,
+    fold,
+    index_terms,
+    stem,
+    swedish_analyzer,
+    tokenize,
+    weighted_text,
+)
+from tests.conftest import SEEDS
 
 
 @pytest.mark.parametrize(
@@ -55,3 +64,36 @@ def test_analyzer_yields_distinct_token_objects() -> None:
 def test_fold() -> None:
     assert fold("sjuksköterskor") == "sjukskoterskor"
     assert fold("åäö") == "aao"
+
+
+def _chain_terms(value: str) -> dict[str, tuple[list[int], float]]:
+    """Terms as Whoosh's ``Positions`` format collects them from the analyzer chain."""
+    from whoosh.formats import Positions
+
+    out: dict[str, tuple[list[int], float]] = {}
+    for term, _freq, weight, data in Positions().word_values(value, swedish_analyzer()):
+        out[term] = (Positions().decode_positions(data), weight)
+    return out
+
+
+_TRICKY = [
+    "",
+    "och att det",  # stop words only
+    "Det är hälso- och sjukvårdsnämnden som beslutar om hyrstopp för sjuksköterskor.",
+    "och i hälso-, sjuk- och tandvården; ALF-avtalet 2024-2026 gav 8,8 procent",
+    "Region Kalmar länBUP tillgänglighet\u00ad ökar",  # glued words, soft hyphen
+    weighted_text([("Budget 2025", 1.5), ("budgeten för barn- och ungdomsnämnden", 1.0)])
+    + weighted_text([("en länk", 0.3), ("Kommunfullmäktige protokoll", 0.2)]),
+    "sjuksköterskan sjuksköterskor sjuksköterska sjuksköterskan",
+]
+
+
+@pytest.mark.parametrize("value", _TRICKY)
+def test_index_terms_match_the_analyzer_chain(value: str) -> None:
+    assert index_terms(value) == _chain_terms(value)
+
+
+def test_index_terms_match_the_chain_on_the_seed_documents() -> None:
+    for path in sorted(SEEDS.iterdir()):
+        text = path.read_text(encoding="utf-8")
+        assert index_terms(text) == _chain_terms(text), path.name

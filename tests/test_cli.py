@@ -227,3 +227,26 @@ def test_fast_path_prints_what_click_prints(
         code, out, _ = run(*query)
         assert (exited.value.code, fast) == (code, out)
     assert code == 1 and out.startswith("Inga träffar") and out.endswith("'.\n")
+
+
+def test_plain_search_loads_neither_click_nor_whooshs_query_language(
+    seed_index_dir: Path,
+) -> None:
+    """A plain search's start-up is most of its time: these imports cost ~50 ms."""
+    code = (
+        "import sys\n"
+        "from search import entry\n"
+        "try:\n"
+        "    entry.main(['hyrstopp', 'sjuksköterskor'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "loaded = sorted(m for m in ('click', 'whoosh.query', 'whoosh.searching')"
+        " if m in sys.modules)\n"
+        "print('LOADED', loaded, file=sys.stderr)\n"
+    )
+    env = {**os.environ, "RSEARCH_INDEX": str(seed_index_dir), "NO_COLOR": "1"}
+    p = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert "1. Mötesanteckningar" in p.stdout, p.stderr
+    assert "LOADED []" in p.stderr

@@ -89,6 +89,7 @@ class ArrayRanker:
         parts_weight: float,
         loose_weight: float,
         field: str,
+        norms: dict[tuple[object, ...], list[float]] | None = None,
     ) -> None:
         self.segments = segments
         self.doc_count_all = doc_count_all
@@ -100,6 +101,8 @@ class ArrayRanker:
         # denominator is one of 256 values.
         avg = avg_length or 1.0
         self._norm = [k1 * ((1 - b) + b * byte_to_length(i) / avg) for i in range(256)]
+        self._norms_key = (field, k1, b, avg)
+        self._norms = norms if norms is not None else {}
         self._lists: dict[str, list[Lists | None]] = {}
         # After :meth:`rank`: each segment's matching sections (for facet counts).
         self.matched: list[Collection[int]] = []
@@ -171,10 +174,24 @@ class ArrayRanker:
         lists = self.lists(term)[segment]
         assert lists is not None
         tf = lists[1][index]
-        norm = self._norm[self.segments[segment].lengths[self.field][local]]
+        norm = self._section_norms(segment)[local]
         return self.idf(term) * ((tf * self._k1p) / (tf + norm))
 
     # -- inside a segment -------------------------------------------------------------
+
+    def _section_norms(self, i: int) -> list[float]:
+        """The length part of each section of segment ``i``: one list index per posting in
+        the loops below instead of two (``norm[lengths[d]]``), about 12 % of a list's time.
+
+        Kept in ``norms`` (the caller's, for as long as the index is unchanged): building
+        it costs about 3 ms for 150,000 sections.
+        """
+        key = (i, *self._norms_key)
+        got = self._norms.get(key)
+        if got is None:
+            norm = self._norm
+            got = self._norms[key] = [norm[x] for x in self.segments[i].lengths[self.field]]
+        return got
 
     def _segment_of(self, docnum: int) -> int:
         i = 0
@@ -203,16 +220,16 @@ class ArrayRanker:
         the words left could add stays below the ``k``-th best cannot reach the ``k`` best.
         """
         acc: dict[int, float] = {}
-        lb = seg.lengths[self.field]
+        norms = self._section_norms(i)
         units: list[_Unit] = []  # the defining words' stems and parts
         steps: list[tuple[float, Step]] = []  # the other words: only for candidates
         for p in plans:
             factor = weight[p.stem] * self._k1p
             stem = self.lists(p.stem)[i]
             if stem is not None:
-                known: Step = partial(self._add_known, acc, lists=stem, lb=lb, factor=factor)
+                known: Step = partial(self._add_known, acc, lists=stem, norms=norms, factor=factor)
                 if p.defining:
-                    every: Step = partial(self._add_all, acc, stem, lb, factor)
+                    every: Step = partial(self._add_all, acc, stem, norms, factor)
                     bound = self._bound(stem, factor)
                     units.append(_Unit(len(stem[0]), bound, partial(_ids, stem), every, known))
                 else:
@@ -221,9 +238,11 @@ class ArrayRanker:
                 near_factor = weight[near] * self._k1p * self.loose_weight
                 lists = self.lists(near)[i]
                 if lists is not None and p.defining:
-                    self._add_all(acc, lists, lb, near_factor)
+                    self._add_all(acc, lists, norms, near_factor)
                 elif lists is not None:
-                    add_near = partial(self._add_known, acc, lists=lists, lb=lb, factor=near_factor)
+                    add_near = partial(
+                        self._add_known, acc, lists=lists, norms=norms, factor=near_factor
+                    )
                     steps.append((self._bound(lists, near_factor), add_near))
             if p.parts:
                 found = [self.lists(t)[i] for t in p.parts]
@@ -234,7 +253,7 @@ class ArrayRanker:
                     self._bound(x, weight[t] * self._k1p * self.parts_weight)
                     for t, x in zip(p.parts, present, strict=True)
                 )
-                add_parts = partial(self._add_parts, acc, found, p.parts, lb, weight)
+                add_parts = partial(self._add_parts, acc, found, p.parts, norms, weight)
                 if p.defining and p.parts_defining:
                     size = min(len(x[0]) for x in present)
                     both = partial(_common_ids, present)
@@ -294,12 +313,12 @@ class ArrayRanker:
             return 0.0
         return factor * (1 + 1e-9)
 
-    def _add_all(self, acc: dict[int, float], lists: Lists, lb: bytes, factor: float) -> None:
-        norm = self._norm
+    @staticmethod
+    def _add_all(acc: dict[int, float], lists: Lists, norms: list[float], factor: float) -> None:
         get = acc.get
         ids, tfs = lists
         for d, tf in zip(ids, tfs, strict=True):
-            acc[d] = get(d, 0.0) + factor * tf / (tf + norm[lb[d]])
+            acc[d] = get(d, 0.0) + factor * tf / (tf + norms[d])
 
     def _add_known(
         self,
@@ -307,29 +326,28 @@ class ArrayRanker:
         *,
         targets: Collection[int],
         lists: Lists,
-        lb: bytes,
+        norms: list[float],
         factor: float,
     ) -> None:
         """Add a word's scores to the ``targets`` (sections already in ``acc``)."""
-        norm = self._norm
         ids, tfs = lists
         n = len(ids)
         if len(targets) * 4 < n:
             # The sections in both, found in C; each one's frequency by bisection.
             for d in (targets if isinstance(targets, set) else set(targets)).intersection(ids):
                 tf = tfs[bisect_left(ids, d)]
-                acc[d] += factor * tf / (tf + norm[lb[d]])
+                acc[d] += factor * tf / (tf + norms[d])
         else:
             for d, tf in zip(ids, tfs, strict=True):
                 if d in targets:
-                    acc[d] += factor * tf / (tf + norm[lb[d]])
+                    acc[d] += factor * tf / (tf + norms[d])
 
     def _add_parts(
         self,
         acc: dict[int, float],
         lists: list[Lists | None],
         parts: tuple[str, ...],
-        lb: bytes,
+        norms: list[float],
         weight: dict[str, float],
         targets: Collection[int] | None = None,
     ) -> None:
@@ -343,7 +361,6 @@ class ArrayRanker:
             return
         present = [x for x in lists if x is not None]
         factors = [weight[t] * self._k1p * self.parts_weight for t in parts]
-        norm = self._norm
         sizes = sorted(len(x[0]) for x in present)
         pool = len(targets) if targets is not None else sizes[0]
         if pool * 16 >= sizes[-1]:
@@ -351,7 +368,7 @@ class ArrayRanker:
             if targets is not None:
                 both.intersection_update(targets)
             for d in both:
-                n = norm[lb[d]]
+                n = norms[d]
                 total = 0.0
                 for f, (ids, tfs) in zip(factors, present, strict=True):
                     tf = tfs[bisect_left(ids, d)]
@@ -367,7 +384,7 @@ class ArrayRanker:
                 if k >= len(ids) or ids[k] != d:
                     break
                 tf = tfs[k]
-                total += f * tf / (tf + norm[lb[d]])
+                total += f * tf / (tf + norms[d])
             else:
                 acc[d] = acc.get(d, 0.0) + total
 

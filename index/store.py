@@ -441,6 +441,9 @@ class _View:
         self._ix = ix
         self.reader = ix.reader()
         self._searcher: Any = None
+        # Per-section BM25 length parts, kept by the ranker (``ArrayRanker``) for as long
+        # as this state of the index is read.
+        self.norms: dict[tuple[object, ...], list[float]] = {}
 
     def searcher(self) -> Any:
         if self._searcher is None:
@@ -698,6 +701,7 @@ class WhooshStore:
             schema.PARTS_WEIGHT,
             schema.LOOSE_WEIGHT,
             schema.WORDS,
+            norms=v.norms,
         )
         limit = max(_COMMON_SHARE * v.reader.doc_count(), _COMMON_MIN_DOCS)
 

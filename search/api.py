@@ -291,6 +291,7 @@ class Index:
                     words,
                     lookup=self._store.terms.lookup,
                     grades=grades,
+                    normalized=True,  # as every reader hands text to the index
                 ),
             )
             for rank, h in enumerate(raw.hits, 1)

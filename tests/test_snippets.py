@@ -1,3 +1,7 @@
+from pathlib import Path
+
+from index.analysis import normalize
+from search.api import Index
 from search.snippets import SNIPPET_CHARS, make_snippet, mark
 
 
@@ -52,3 +56,15 @@ def test_window_forgets_matches_it_has_slid_past() -> None:
     )
     s = make_snippet(text, ["hyrstopp", "sjuksköterskor"])
     assert s.text.startswith("Hyrstopp för sjuksköterskor")
+
+
+def test_stored_sections_are_normalized_as_snippets_assume(seed_index_dir: Path) -> None:
+    """The API makes snippets of stored text without normalising it again."""
+    ix = Index.open(seed_index_dir)
+    texts = [s["text"] for d in ix._store.documents() for s in ix._store.sections_of(d.doc_id)]
+    ix.close()
+    assert len(texts) > 50
+    assert all(normalize(t) == t for t in texts)
+    glued = "Region Kalmar länBUP tillgänglighet"
+    assert make_snippet(glued, ["bup"]).highlights
+    assert not make_snippet(glued, ["bup"], normalized=True).highlights

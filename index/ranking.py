@@ -13,7 +13,7 @@ This module knows no Whoosh: ``store`` hands it the segments' arrays and the con
 from __future__ import annotations
 
 from array import array
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -92,6 +92,7 @@ class ArrayRanker:
         norms: dict[tuple[object, ...], list[float]] | None = None,
     ) -> None:
         self.segments = segments
+        self._bases = [seg.base for seg in segments]  # ascending
         self.doc_count_all = doc_count_all
         self.parts_weight = parts_weight
         self.loose_weight = loose_weight
@@ -194,11 +195,8 @@ class ArrayRanker:
         return got
 
     def _segment_of(self, docnum: int) -> int:
-        i = 0
-        for j, seg in enumerate(self.segments):
-            if seg.base <= docnum:
-                i = j
-        return i
+        """The last segment whose first section number is at most ``docnum``."""
+        return max(0, bisect_right(self._bases, docnum) - 1)
 
     def _score_segment(
         self,

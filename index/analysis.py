@@ -49,6 +49,7 @@ TOKEN_RE = re.compile(
     rf"|(?:[^\W_]+(?:[{_HYPHENS}][^\W_]+)*(?:[{_HYPHENS}](?=\s*(?:,|och\b|eller\b|samt\b|resp)))?)"
 )
 _HYPHEN_SPLIT = re.compile(f"[{_HYPHENS}]")
+_HYPHEN_ENDS = tuple(_HYPHENS)
 
 
 @dataclass(frozen=True)
@@ -352,24 +353,39 @@ class SwedishStemFilter(Filter):
             if t.stopped:
                 yield t
                 continue
-            word = t.text
-            if pending is not None and not word.endswith(tuple(_HYPHENS)):
-                done = ellipsis_completion(pending.text.rstrip(_HYPHENS), word)
-                if done:
-                    yield _copy(pending, stem(done))
-                pending = None
-            terms = analyze_word(word)
-            if word.endswith(tuple(_HYPHENS)):
-                pending = t.copy()
-            parts = [p for p in terms.parts if p != terms.stem]
-            t.text = terms.stem
-            if parts:
+            completed, terms = _kept_word(t.text, pending.text if pending else None)
+            if completed is not None and pending is not None:
+                yield _copy(pending, completed)
+            pending = t.copy() if _is_head(t.text) else None
+            t.text = terms[0]
+            if len(terms) > 1:
                 base = t.copy()
                 yield t
-                for part in parts:
+                for part in terms[1:]:
                     yield _copy(base, part)
             else:
                 yield t
+
+
+def _is_head(word: str) -> bool:
+    """Whether ``word`` is an ellipsis head ("hälso-" in "hälso- och sjukvård")."""
+    return word.endswith(_HYPHEN_ENDS)
+
+
+def _kept_word(word: str, pending: str | None) -> tuple[str | None, tuple[str, ...]]:
+    """The index terms of one kept word (lower-cased, not a stop word): its stem, then
+    its parts other than the stem; and, when the ellipsis head ``pending`` waits before
+    it, the term that completes the head from ``word`` (or None).
+
+    The one place the analyzer chain (:class:`SwedishStemFilter`) and
+    :func:`index_terms` decide what a word indexes as.
+    """
+    completed = None
+    if pending is not None and not _is_head(word):
+        full = ellipsis_completion(pending.rstrip(_HYPHENS), word)
+        completed = stem(full) if full else None
+    terms = analyze_word(word)
+    return completed, (terms.stem, *(p for p in terms.parts if p != terms.stem))
 
 
 def swedish_analyzer() -> Any:
@@ -413,19 +429,12 @@ def index_terms(value: str) -> dict[str, tuple[list[int], float]]:
             if word in stops:
                 continue
             pos = raw - 1 if pos < 0 else pos + 1
-            hyphen_end = word.endswith(tuple(_HYPHENS))
-            if pending is not None and not hyphen_end:
-                done = ellipsis_completion(pending[0].rstrip(_HYPHENS), word)
-                if done:
-                    add(stem(done), pending[1], pending[2])
-                pending = None
-            terms = analyze_word(word)
-            if hyphen_end:
-                pending = (word, pos, weight)
-            add(terms.stem, pos, weight)
-            for part in terms.parts:
-                if part != terms.stem:
-                    add(part, pos, weight)
+            completed, terms = _kept_word(word, pending[0] if pending else None)
+            if completed is not None and pending is not None:
+                add(completed, pending[1], pending[2])
+            pending = (word, pos, weight) if _is_head(word) else None
+            for term in terms:
+                add(term, pos, weight)
     return found
 
 

@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import accumulate
 from typing import Any
 
 from whoosh.analysis import (
@@ -183,6 +185,54 @@ class WordTerms:
         (a hyphenated word whose pieces all stem alike has nothing to split)."""
         parts = tuple(p for p in self.parts if p != self.stem)
         return parts if len(parts) >= 2 else ()
+
+
+# Nearly every word spells its terms inside it: a stem is the word minus an ending,
+# a part a piece of it, the loose key the word folded. So a word can only match a
+# query term whose first letters (å/ä/ö/é folded) it contains, unless it is one of the
+# ~1 % of words the lexicon maps elsewhere ("bättre" -> "bra", "gick" -> "gå"): those
+# are kept apart (``termcache``), and snippets need not look up the other words of a
+# hit whose letters hold none of the query's keys.
+_KEY_LETTERS = 3
+
+
+def spelling_key(term: str) -> str:
+    """The first letters of ``term`` with å/ä/ö/é folded (:func:`irregular`)."""
+    return _fold_key(term[:_KEY_LETTERS])
+
+
+def _fold_key(text: str) -> str:
+    # str.replace scans in C: a few of them beat str.translate's lookup per character.
+    return text.replace("å", "a").replace("ä", "a").replace("ö", "o").replace("é", "e")
+
+
+def irregular(word: str, terms: WordTerms) -> bool:
+    """True when some term of ``word`` (stem, part or loose key) does not have its
+    :func:`spelling_key` inside the word (folded the same way)."""
+    folded = _fold_key(word)
+    return any(spelling_key(x) not in folded for x in (terms.stem, *terms.parts, terms.loose))
+
+
+def may_match(words: list[str], keys: Iterable[str]) -> list[str]:
+    """Those of ``words`` that hold one of ``keys`` (folded as :func:`spelling_key`
+    folds): the only regular words whose terms can have those keys.
+
+    One folded string of all the words is searched for each key, in C, rather than
+    each word for each key.
+    """
+    keys = set(keys)
+    if "" in keys:
+        return words
+    blob = _fold_key("\n".join(words))
+    starts = list(accumulate(len(w) + 1 for w in words))  # where each next word begins
+    hit: set[int] = set()
+    for key in keys:
+        at = blob.find(key)
+        while at >= 0:
+            i = bisect_right(starts, at)
+            hit.add(i)
+            at = blob.find(key, starts[i]) if i + 1 < len(words) else -1
+    return [words[i] for i in sorted(hit)]
 
 
 # Words analysed since the last ``drain_seen()``: the builder stores them beside the

@@ -8,16 +8,32 @@ covering the most distinct query terms, cut at word boundaries.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
+from typing import Protocol
 
-from index.analysis import SWEDISH_STOPWORDS, TOKEN_RE, Tok, WordTerms, analyze_word, normalize
+from index.analysis import (
+    SWEDISH_STOPWORDS,
+    TOKEN_RE,
+    Tok,
+    WordTerms,
+    analyze_word,
+    normalize,
+    spelling_key,
+)
 
-Lookup = Callable[[Iterable[str]], Mapping[str, WordTerms]]
+
+class Lookup(Protocol):
+    """Analyses words in bulk. Given ``keys``, it may leave out words whose terms cannot
+    have any of those spelling keys (:func:`~index.analysis.spelling_key`), as
+    ``TermCache.lookup`` does."""
+
+    def __call__(
+        self, words: Iterable[str], keys: Collection[str] | None = None
+    ) -> Mapping[str, WordTerms]: ...
 
 
-def _analyze_all(words: Iterable[str]) -> dict[str, WordTerms]:
+def _analyze_all(words: Iterable[str], keys: Collection[str] | None = None) -> dict[str, WordTerms]:
     return {w: analyze_word(w) for w in words}
 
 
@@ -38,14 +54,14 @@ class _Wanted:
 
     terms: frozenset[str]  # stems and compound parts of the query words
     loose: frozenset[str]  # their loose keys (no å/ä/ö, no derivational ending)
+    keys: frozenset[str]  # the spelling keys of both: a matching word holds one, or is odd
 
 
 def _wanted(words: list[str], lookup: Lookup) -> _Wanted:
     analysed = lookup(words).values()
-    return _Wanted(
-        frozenset(x for t in analysed for x in (t.stem, *t.parts)),
-        frozenset(t.loose for t in analysed if t.loose),
-    )
+    terms = frozenset(x for t in analysed for x in (t.stem, *t.parts))
+    loose = frozenset(t.loose for t in analysed if t.loose)
+    return _Wanted(terms, loose, frozenset(map(spelling_key, terms | loose)))
 
 
 def _grade(known: Mapping[str, WordTerms], wanted: _Wanted, out: dict[str, int]) -> None:
@@ -78,7 +94,8 @@ def make_snippet(
     through :func:`normalize` already, as an index's stored sections have (normalising
     costs about 30 µs a section, a tenth of a snippet).
     """
-    text = re.sub(r"\s+", " ", text if normalized else normalize(text)).strip()
+    # One space for each run of whitespace: ``str.split`` and ``\s`` agree on what that is.
+    text = " ".join((text if normalized else normalize(text)).split())
     wanted = _wanted(words, lookup)
     # Each distinct word is analysed and judged once; only matching words become tokens
     # (a hit's text has hundreds of words and a handful of matches). Every letter and
@@ -95,7 +112,7 @@ def make_snippet(
     new = [w for w in distinct if w not in seen]
     if new:
         seen.update(dict.fromkeys(new, 0))
-        _grade(lookup(new), wanted, seen)
+        _grade(lookup(new, wanted.keys), wanted, seen)
     grade = {w: g for w in distinct if (g := seen[w])}
     hits: list[tuple[Tok, int, str]] = []  # a match, its grade, its lower-cased text
     if grade:

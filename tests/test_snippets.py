@@ -1,5 +1,6 @@
 from pathlib import Path
 
+from index import analysis
 from index.analysis import normalize
 from search.api import Index
 from search.snippets import SNIPPET_CHARS, make_snippet, mark
@@ -68,3 +69,25 @@ def test_stored_sections_are_normalized_as_snippets_assume(seed_index_dir: Path)
     glued = "Region Kalmar länBUP tillgänglighet"
     assert make_snippet(glued, ["bup"]).highlights
     assert not make_snippet(glued, ["bup"], normalized=True).highlights
+
+
+def test_index_lookups_that_skip_words_mark_the_same_matches(seed_index_dir: Path) -> None:
+    """The term cache leaves out words that cannot match (their letters hold none of the
+    query's keys): every snippet is still the one full analysis of each word gives."""
+    ix = Index.open(seed_index_dir)
+    texts = [s["text"] for d in ix._store.documents() for s in ix._store.sections_of(d.doc_id)]
+    lookup = ix._store.terms.lookup
+    compared = 0
+    for i, text in enumerate(texts):
+        words = sorted(analysis.raw_words(text))
+        if len(words) < 4:
+            continue
+        # A few of the section's own words, and lemmas that irregular forms lead to.
+        query = [words[i % len(words)], words[(3 * i) % len(words)], "bra", "gå", "stor"]
+        expect = make_snippet(text, query, normalized=True)
+        ix._store.terms._memo.clear()
+        got = make_snippet(text, query, lookup=lookup, normalized=True)
+        assert got == expect, (i, query)
+        compared += bool(expect.highlights)
+    ix.close()
+    assert compared > 40

@@ -85,3 +85,61 @@ def test_a_sink_that_cannot_write_loses_no_word(
     words = set().union(*(analysis.raw_words(t) for t in TEXTS))
     assert words <= _table(tmp_path / "ix").keys()
     analysis.drain_seen()
+
+
+def test_irregular_words_are_kept_apart_and_filled_into_older_tables(tmp_path: Path) -> None:
+    # A word whose terms are not spelled inside it ("bättre" -> "bra") is listed apart,
+    # in new tables as words are stored and in tables written before there was a list.
+    words = ["bättre", "gick", "sjuksköterskan", "hyrstoppet", "hälso-", "kollektivtrafiken"]
+    items = [(w, analysis.analyze_word(w)) for w in words]
+    odd = {w for w, t in items if analysis.irregular(w, t)}
+    assert "sjuksköterskan" not in odd and "kollektivtrafiken" not in odd
+    assert odd, "the lexicon maps some of these words to lemmas spelled otherwise"
+    path = tmp_path / f"terms-{analysis.ANALYSIS_VERSION}.sqlite"
+    with sqlite3.connect(path) as db:  # as rsearch before the list wrote the table
+        db.execute(
+            "CREATE TABLE terms (word TEXT PRIMARY KEY, stem TEXT NOT NULL,"
+            " parts TEXT NOT NULL, loose TEXT NOT NULL) WITHOUT ROWID"
+        )
+        db.executemany(
+            "INSERT INTO terms VALUES (?, ?, ?, ?)",
+            [(w, t.stem, " ".join(t.parts), t.loose) for w, t in items],
+        )
+    db.close()
+    cache = termcache.TermCache(tmp_path)
+    assert cache._irregular() == odd
+    # Another process adds a word: a cache that read the list sees the new one too.
+    other = termcache.TermCache(tmp_path)
+    other._store([("fick", analysis.analyze_word("fick"))])
+    other.close()
+    if analysis.irregular("fick", analysis.analyze_word("fick")):
+        assert cache._irregular() == odd | {"fick"}
+    cache.close()
+
+
+def test_lookup_with_keys_leaves_out_only_words_that_cannot_match(tmp_path: Path) -> None:
+    cache = termcache.TermCache(tmp_path)
+    text = "Hyrstoppet för sjuksköterskor gick bättre än väntat i kommunerna och regionen"
+    words = sorted(analysis.raw_words(text))
+    cache._store([(w, analysis.analyze_word(w)) for w in words])
+    cache._memo.clear()
+    for query in (["sjuksköterska"], ["bra"], ["gå"], ["kommun", "hyrstopp"], ["region"]):
+        wanted = {x for w in query for t in [analysis.analyze_word(w)] for x in (t.stem, *t.parts)}
+        keys = {analysis.spelling_key(x) for x in wanted}
+        got = cache.lookup(words, keys)
+        cache._memo.clear()
+        matching = {
+            w
+            for w in words
+            if (t := analysis.analyze_word(w)).stem in wanted or set(t.parts) & wanted
+        }
+        assert matching and matching <= got.keys(), query
+        assert len(got) < len(words), query  # the others were not looked up
+    cache.close()
+
+
+def test_may_match_finds_the_words_holding_a_key() -> None:
+    words = ["älvdal", "övre", "kalmar", "sjö", "a", "", "barnomsorg", "omsorg"]
+    for keys in ({"alv"}, {"ovr", "kal"}, {"sjo"}, {"oms"}, {"a"}, {"zzz"}, {""}):
+        want = [w for w in words if any(k in w.replace("ä", "a").replace("ö", "o") for k in keys)]
+        assert analysis.may_match(words, keys) == want, keys

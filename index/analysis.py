@@ -21,7 +21,8 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import accumulate
+from itertools import accumulate, repeat
+from operator import add
 from typing import Any
 
 from whoosh.analysis import (
@@ -224,7 +225,7 @@ def may_match(words: list[str], keys: Iterable[str]) -> list[str]:
     if "" in keys:
         return words
     blob = _fold_key("\n".join(words))
-    starts = list(accumulate(len(w) + 1 for w in words))  # where each next word begins
+    starts = list(accumulate(map(add, map(len, words), repeat(1))))  # where the next begins
     hit: set[int] = set()
     for key in keys:
         at = blob.find(key)

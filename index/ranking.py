@@ -105,6 +105,7 @@ class ArrayRanker:
         self._norms_key = (field, k1, b, avg)
         self._norms = norms if norms is not None else {}
         self._lists: dict[str, list[Lists | None]] = {}
+        self._spots: dict[tuple[str, int], tuple[int, int, int] | None] = {}
         # After :meth:`rank`: each segment's matching sections (for facet counts).
         self.matched: list[Collection[int]] = []
 
@@ -152,23 +153,33 @@ class ArrayRanker:
     def covers(self, plan: WordPlan, docnums: Iterable[int]) -> set[int]:
         """Those of ``docnums`` (searcher numbers) with the word's stem or all its parts."""
         out: set[int] = set()
+        parts = [self.lists(p) for p in plan.parts]
+        loose = [self.lists(t) for t in plan.loose]
         for d in docnums:
-            i = self._segment_of(d)
-            local = d - self.segments[i].base
-            if (
-                _has(self.lists(plan.stem)[i], local)
-                or (plan.parts and all(_has(self.lists(p)[i], local) for p in plan.parts))
-                or any(_has(self.lists(t)[i], local) for t in plan.loose)
+            spot = self.locate(plan.stem, d)
+            if spot is not None:
+                out.add(d)
+                continue
+            i, local = self._place(d)
+            if (parts and all(_has(x[i], local) for x in parts)) or any(
+                _has(x[i], local) for x in loose
             ):
                 out.add(d)
         return out
 
     def locate(self, term: str, docnum: int) -> tuple[int, int, int] | None:
-        """(segment, section number in it, index in its list of ``term``), or None."""
-        i = self._segment_of(docnum)
-        local = docnum - self.segments[i].base
+        """(segment, section number in it, index in its list of ``term``), or None.
+
+        Kept for the search: the coverage of the candidates and their proximity bonus
+        look up the same words in the same sections.
+        """
+        key = (term, docnum)
+        if key in self._spots:
+            return self._spots[key]
+        i, local = self._place(docnum)
         j = _index(self.lists(term)[i], local)
-        return (i, local, j) if j >= 0 else None
+        got = self._spots[key] = (i, local, j) if j >= 0 else None
+        return got
 
     def term_score(self, term: str, segment: int, index: int, local: int) -> float:
         """The BM25 score of ``term`` in a section (as Whoosh's term matcher gives it)."""
@@ -197,6 +208,11 @@ class ArrayRanker:
     def _segment_of(self, docnum: int) -> int:
         """The last segment whose first section number is at most ``docnum``."""
         return max(0, bisect_right(self._bases, docnum) - 1)
+
+    def _place(self, docnum: int) -> tuple[int, int]:
+        """(segment, section number in it) of a searcher's section number."""
+        i = self._segment_of(docnum)
+        return i, docnum - self._bases[i]
 
     def _score_segment(
         self,

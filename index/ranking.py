@@ -348,7 +348,15 @@ class ArrayRanker:
         """Add a word's scores to the ``targets`` (sections already in ``acc``)."""
         ids, tfs = lists
         n = len(ids)
-        if len(targets) * 4 < n:
+        if len(targets) * 16 < n:
+            # Few targets: each one bisected into the list (in one ``map``, in C), where
+            # an intersection would make an int of every section in the list.
+            docs = list(targets)
+            for d, j in zip(docs, map(bisect_left, repeat(ids), docs), strict=True):
+                if j < n and ids[j] == d:
+                    tf = tfs[j]
+                    acc[d] += factor * tf / (tf + norms[d])
+        elif len(targets) * 4 < n:
             # The sections in both, found in C; each one's frequency by bisection.
             for d in (targets if isinstance(targets, set) else set(targets)).intersection(ids):
                 tf = tfs[bisect_left(ids, d)]

@@ -207,11 +207,22 @@ def _fold_key(text: str) -> str:
     return text.replace("å", "a").replace("ä", "a").replace("ö", "o").replace("é", "e")
 
 
-def irregular(word: str, terms: WordTerms) -> bool:
-    """True when some term of ``word`` (stem, part or loose key) does not have its
-    :func:`spelling_key` inside the word (folded the same way)."""
+def fold_key(text: str) -> str:
+    """``text`` with å/ä/ö/é folded as :func:`spelling_key` folds them (same length)."""
+    return _fold_key(text)
+
+
+def missing_keys(word: str, terms: WordTerms) -> set[str]:
+    """The spelling keys (:func:`spelling_key`) of the terms of ``word`` (stem, parts,
+    loose key) not inside the word (folded the same way): empty for ~99 % of words."""
     folded = _fold_key(word)
-    return any(spelling_key(x) not in folded for x in (terms.stem, *terms.parts, terms.loose))
+    keys = {spelling_key(x) for x in (terms.stem, *terms.parts, terms.loose)}
+    return {k for k in keys if k not in folded}
+
+
+def irregular(word: str, terms: WordTerms) -> bool:
+    """True when some term of ``word`` does not have its spelling key inside the word."""
+    return bool(missing_keys(word, terms))
 
 
 def may_match(words: list[str], keys: Iterable[str]) -> list[str]:

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from index import analysis
@@ -36,6 +37,14 @@ def _analyse_chunk(words: list[str]) -> list[tuple[str, WordTerms]]:
     return [(w, analysis.analyze_word(w)) for w in words]
 
 
+@dataclass(frozen=True)
+class _Irregular:
+    """The irregular words of a table, and for each spelling key the words lacking it."""
+
+    words: frozenset[str]
+    by_key: dict[str, list[str]]
+
+
 class TermCache:
     """Word -> ``WordTerms`` lookups backed by SQLite (or only by memory when path is None)."""
 
@@ -44,7 +53,7 @@ class TermCache:
         self.path = folder / f"terms-{analysis.ANALYSIS_VERSION}.sqlite" if folder else None
         self._db: sqlite3.Connection | None = None
         self._memo: dict[str, WordTerms] = {}
-        self._odd: frozenset[str] | None = None  # see :meth:`_irregular`
+        self._odd: _Irregular | None = None  # see :meth:`_irregular`
         self._odd_version = -1
 
     def _conn(self, create: bool = False) -> sqlite3.Connection | None:
@@ -65,7 +74,7 @@ class TermCache:
             " parts TEXT NOT NULL, loose TEXT NOT NULL) WITHOUT ROWID"
         )
         db.execute("CREATE INDEX IF NOT EXISTS terms_loose ON terms (loose)")
-        if "irregular" not in tables:
+        if "irregular_words" not in tables:
             _add_irregular(db, fill="terms" in tables)
 
     def words_with_loose(self, key: str, limit: int = 20) -> list[tuple[str, str]]:
@@ -113,9 +122,9 @@ class TermCache:
         odd = self._irregular() if keys is not None and words else None
         if odd is not None and keys is not None:
             kept = analysis.may_match(words, keys)
-            if odd:
+            if odd.words:
                 have = set(kept)
-                kept += [w for w in words if w in odd and w not in have]
+                kept += [w for w in words if w in odd.words and w not in have]
             words = kept
         wanted = []
         for word in words:
@@ -146,7 +155,16 @@ class TermCache:
     def get(self, word: str) -> WordTerms:
         return self.lookup([word])[word]
 
-    def _irregular(self) -> frozenset[str] | None:
+    def irregular_for(self, keys: Collection[str]) -> list[str] | None:
+        """The :func:`analysis.irregular` words with one of ``keys`` among the spelling keys
+        they lack (so a word that matches a term with one of ``keys`` either holds that key
+        or is one of these); None when the table keeps no such list."""
+        odd = self._irregular()
+        if odd is None:
+            return None
+        return sorted({w for k in keys for w in odd.by_key.get(k, ())})
+
+    def _irregular(self) -> _Irregular | None:
         """The table's :func:`analysis.irregular` words; None when it has no such list
         (a table written by an older rsearch on a read-only disk).
 
@@ -159,10 +177,15 @@ class TermCache:
         version = db.execute("PRAGMA data_version").fetchone()[0]
         if self._odd is None or version != self._odd_version:
             try:
-                rows = db.execute("SELECT word FROM irregular").fetchall()
+                rows = db.execute("SELECT word, keys FROM irregular_words").fetchall()
             except sqlite3.OperationalError:
                 return None
-            self._odd, self._odd_version = frozenset(w for (w,) in rows), version
+            by_key: dict[str, list[str]] = {}
+            for word, keys in rows:
+                for k in keys.split(" "):
+                    by_key.setdefault(k, []).append(word)
+            words = frozenset(w for w, _ in rows)
+            self._odd, self._odd_version = _Irregular(words, by_key), version
         return self._odd
 
     def save_words(self, words: set[str]) -> int:
@@ -227,9 +250,16 @@ def _insert(db: sqlite3.Connection, items: Iterable[tuple[str, WordTerms]]) -> N
             ((w, t.stem, " ".join(t.parts), t.loose) for w, t in items),
         )
         db.executemany(
-            "INSERT OR IGNORE INTO irregular (word) VALUES (?)",
-            ((w,) for w, t in items if analysis.irregular(w, t)),
+            "INSERT OR IGNORE INTO irregular_words (word, keys) VALUES (?, ?)",
+            _irregular_rows(items),
         )
+
+
+def _irregular_rows(items: Iterable[tuple[str, WordTerms]]) -> Iterator[tuple[str, str]]:
+    """(word, the spelling keys it lacks) of the irregular ones among ``items``."""
+    for w, t in items:
+        if keys := analysis.missing_keys(w, t):
+            yield w, " ".join(sorted(keys))
 
 
 def _add_irregular(db: sqlite3.Connection, fill: bool) -> None:
@@ -240,15 +270,19 @@ def _add_irregular(db: sqlite3.Connection, fill: bool) -> None:
     """
     try:
         db.execute("BEGIN IMMEDIATE")
-        db.execute("CREATE TABLE IF NOT EXISTS irregular (word TEXT PRIMARY KEY) WITHOUT ROWID")
+        db.execute(
+            "CREATE TABLE IF NOT EXISTS irregular_words (word TEXT PRIMARY KEY,"
+            " keys TEXT NOT NULL) WITHOUT ROWID"
+        )
         if fill:
-            rows = db.execute("SELECT word, stem, parts, loose FROM terms")
-            odd = [
-                (w,)
-                for w, stem, parts, loose in rows
-                if analysis.irregular(w, WordTerms(stem, tuple(parts.split()), loose))
-            ]
-            db.executemany("INSERT OR IGNORE INTO irregular (word) VALUES (?)", odd)
+            rows = db.execute("SELECT word, stem, parts, loose FROM terms").fetchall()
+            db.executemany(
+                "INSERT OR IGNORE INTO irregular_words (word, keys) VALUES (?, ?)",
+                _irregular_rows(
+                    (w, WordTerms(stem, tuple(parts.split()), loose))
+                    for w, stem, parts, loose in rows
+                ),
+            )
         db.execute("COMMIT")
     except sqlite3.Error:
         if db.in_transaction:

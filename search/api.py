@@ -292,6 +292,7 @@ class Index:
                     lookup=self._store.terms.lookup,
                     grades=grades,
                     normalized=True,  # as every reader hands text to the index
+                    irregular=self._store.terms.irregular_for,
                 ),
             )
             for rank, h in enumerate(raw.hits, 1)

@@ -8,7 +8,7 @@ covering the most distinct query terms, cut at word boundaries.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -18,6 +18,7 @@ from index.analysis import (
     Tok,
     WordTerms,
     analyze_word,
+    fold_key,
     normalize,
     spelling_key,
 )
@@ -31,6 +32,9 @@ class Lookup(Protocol):
     def __call__(
         self, words: Iterable[str], keys: Collection[str] | None = None
     ) -> Mapping[str, WordTerms]: ...
+
+
+Irregular = Callable[[frozenset[str]], "list[str] | None"]
 
 
 def _analyze_all(words: Iterable[str], keys: Collection[str] | None = None) -> dict[str, WordTerms]:
@@ -85,6 +89,7 @@ def make_snippet(
     lookup: Lookup = _analyze_all,
     grades: dict[str, int] | None = None,
     normalized: bool = False,
+    irregular: Irregular | None = None,
 ) -> Snippet:
     """The best window of ``text`` for the query ``words``, with matches marked.
 
@@ -92,7 +97,9 @@ def make_snippet(
     ``grades`` keeps how each text word matched the same ``words`` between calls (the
     hits of one search share most of their words). ``normalized`` says that ``text`` went
     through :func:`normalize` already, as an index's stored sections have (normalising
-    costs about 30 µs a section, a tenth of a snippet).
+    costs about 30 µs a section, a tenth of a snippet). ``irregular`` gives the words
+    that can match a key without holding it (``TermCache.irregular_for``): with it, only
+    the stretches of text around the query's keys are tokenized (:func:`_near_keys`).
     """
     # One space for each run of whitespace: ``str.split`` and ``\s`` agree on what that is.
     text = " ".join((text if normalized else normalize(text)).split())
@@ -105,8 +112,14 @@ def make_snippet(
     # changes length in lower case ("İ").
     low = text.lower()
     hay = low if len(low) == len(text) else text
-    raw = TOKEN_RE.findall(hay)
-    lowered = raw if hay is low else [w.lower() for w in raw]
+    near = None
+    if hay is low and irregular is not None:
+        near = _near_keys(low, wanted.keys, irregular)
+    if near is not None:
+        raw = lowered = [low[a:b] for a, b in near]
+    else:
+        raw = TOKEN_RE.findall(hay)
+        lowered = raw if hay is low else [w.lower() for w in raw]
     seen = grades if grades is not None else {}
     distinct = set(lowered) - SWEDISH_STOPWORDS
     new = [w for w in distinct if w not in seen]
@@ -115,7 +128,13 @@ def make_snippet(
         _grade(lookup(new, wanted.keys), wanted, seen)
     grade = {w: g for w in distinct if (g := seen[w])}
     hits: list[tuple[Tok, int, str]] = []  # a match, its grade, its lower-cased text
-    if grade:
+    if grade and near is not None:
+        hits = [
+            (Tok(text[a:b], a, b), grade[key], key)
+            for (a, b), key in zip(near, lowered, strict=True)
+            if key in grade
+        ]
+    elif grade:
         find, pos = hay.find, 0
         for w, key in zip(raw, lowered, strict=True):
             start = find(w, pos)
@@ -163,6 +182,45 @@ def make_snippet(
         prefix + snippet + suffix,
         tuple((a + shift, b + shift) for a, b in spans),
     )
+
+
+def _near_keys(
+    low: str, keys: frozenset[str], irregular: Irregular
+) -> list[tuple[int, int]] | None:
+    """The spans of the tokens of ``low`` (lower-cased, single-spaced text) that share a
+    space-delimited stretch with one of ``keys`` or an irregular word that lacks one;
+    None when that cannot be told (no list of irregular words).
+
+    A word that matches the query holds one of its keys or is such an irregular word
+    (:func:`~index.analysis.irregular`), so no match lies elsewhere. No token holds a
+    space, so tokenizing from a stretch's start gives the tokens the whole text's
+    tokenization has there; found with ``str.find`` (in C), the stretches are most often
+    a tenth of the text or less.
+    """
+    odd = irregular(keys)
+    if odd is None or "" in keys:
+        return None
+    folded = fold_key(low)
+    size = len(low)
+    stretches: dict[int, int] = {}  # start -> end
+    for hay, needles in ((folded, keys), (low, odd)):
+        for needle in needles:
+            at = hay.find(needle)
+            while at >= 0:
+                start = low.rfind(" ", 0, at) + 1
+                end = low.find(" ", at)
+                end = size if end < 0 else end
+                stretches[start] = end
+                at = hay.find(needle, end)
+    spans: list[tuple[int, int]] = []
+    search = TOKEN_RE.search
+    for start in sorted(stretches):
+        end = stretches[start]
+        m = search(low, start)
+        while m is not None and m.start() < end:
+            spans.append(m.span())
+            m = search(low, m.end())
+    return spans
 
 
 def _cut(text: str, start: int, width: int) -> tuple[str, int]:

@@ -73,10 +73,12 @@ def test_stored_sections_are_normalized_as_snippets_assume(seed_index_dir: Path)
 
 def test_index_lookups_that_skip_words_mark_the_same_matches(seed_index_dir: Path) -> None:
     """The term cache leaves out words that cannot match (their letters hold none of the
-    query's keys): every snippet is still the one full analysis of each word gives."""
+    query's keys), and only the text around the keys and the irregular words is
+    tokenized: every snippet is still the one full analysis of each word gives."""
     ix = Index.open(seed_index_dir)
     texts = [s["text"] for d in ix._store.documents() for s in ix._store.sections_of(d.doc_id)]
     lookup = ix._store.terms.lookup
+    irregular = ix._store.terms.irregular_for
     compared = 0
     for i, text in enumerate(texts):
         words = sorted(analysis.raw_words(text))
@@ -88,6 +90,9 @@ def test_index_lookups_that_skip_words_mark_the_same_matches(seed_index_dir: Pat
         ix._store.terms._memo.clear()
         got = make_snippet(text, query, lookup=lookup, normalized=True)
         assert got == expect, (i, query)
+        ix._store.terms._memo.clear()
+        near = make_snippet(text, query, lookup=lookup, normalized=True, irregular=irregular)
+        assert near == expect, (i, query)
         compared += bool(expect.highlights)
     ix.close()
     assert compared > 40

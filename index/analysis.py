@@ -109,6 +109,8 @@ def tokenize(text: str) -> list[Tok]:
 
 def fold(term: str) -> str:
     """Fold å/ä/ö (and other accents) so queries typed without them still match."""
+    if term.isascii():
+        return term  # nothing to decompose
     decomposed = unicodedata.normalize("NFD", term)
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 

@@ -93,11 +93,15 @@ def zipf(word: str) -> float:
     return _zipf().get(word, 0.0)
 
 
+@lru_cache(maxsize=200_000)
 def _head_base(head: str) -> str | None:
     """The word a compound's first member stands for, allowing for linking letters.
 
     "arbets" -> "arbete" (-s- and a dropped -e), "sjuksköterske" -> "sjuksköterska"
     (-e for -a), "skol" -> "skola" (dropped vowel), "hyr" -> "hyr".
+
+    Cached: splitting tries every beginning of a word as a head, and words share them
+    (a build asks about ten heads per new word).
     """
     candidates = [head]
     if head.endswith("s") and len(head) > MIN_PART:
@@ -109,8 +113,9 @@ def _head_base(head: str) -> str | None:
     candidates = [c for c in candidates if c not in _FUNCTION_WORDS]
     if not candidates:
         return None
-    best = max(candidates, key=zipf)
-    return best if zipf(best) >= _floor(head, HEAD_ZIPF) else None
+    freq = _zipf()
+    best = max(candidates, key=lambda c: freq.get(c, 0.0))
+    return best if freq.get(best, 0.0) >= _floor(head, HEAD_ZIPF) else None
 
 
 def _floor(member: str, floor: float) -> float:
@@ -131,13 +136,14 @@ def _split(word: str, depth: int) -> tuple[Member, ...] | None:
     # ending with a letter before it: "kommunens" is not "kommun" + "ens", "nämnder" not
     # "nämn" + "der", "absorberande" not "absorber" + "ande"; "jour" + "boende" stays.
     stem_end = len(snowball(word))
+    freq = _zipf()
     for i in range(MIN_PART, min(len(word) - MIN_PART + 1, stem_end - 1)):
         head, tail = word[:i], word[i:]
         base = _head_base(head)
         if base is None:
             continue
         options: list[tuple[Member, ...]] = []
-        if tail not in _FUNCTION_WORDS and zipf(tail) >= _floor(tail, TAIL_ZIPF):
+        if tail not in _FUNCTION_WORDS and freq.get(tail, 0.0) >= _floor(tail, TAIL_ZIPF):
             options.append((Member(tail, tail),))
         if depth < MAX_MEMBERS - 1 and len(tail) >= 2 * MIN_PART:
             rest = _split(tail, depth + 1)
@@ -147,7 +153,7 @@ def _split(word: str, depth: int) -> tuple[Member, ...] | None:
             members = (Member(head, base), *rest_members)
             # Fewer, more common members win: a split into two known words beats a
             # split into three, and "sjuk|sköterska" beats "sjuks|köterska".
-            score = min(zipf(m.base) for m in members) - 1.5 * (len(members) - 2)
+            score = min(freq.get(m.base, 0.0) for m in members) - 1.5 * (len(members) - 2)
             if best is None or score > best_score:
                 best, best_score = members, score
     return best

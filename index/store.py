@@ -406,6 +406,9 @@ class StoreWriter:
         if replace:
             self.delete(record.doc_id)
         self._w.add_document(**_doc_fields(record))
+        if self._collect_words and meta.title:
+            # Ranked with every section (``_weighted_words``), so analysed in the workers.
+            self.words.update(analysis.raw_words(meta.title))
         for s in sections:
             fields = _section_fields(s, meta, record.path)
             self._w.add_document(**fields)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
@@ -145,3 +146,32 @@ def test_may_match_finds_the_words_holding_a_key() -> None:
     for keys in ({"alv"}, {"ovr", "kal"}, {"sjo"}, {"oms"}, {"a"}, {"zzz"}, {""}):
         want = [w for w in words if any(k in w.replace("ä", "a").replace("ö", "o") for k in keys)]
         assert analysis.may_match(words, keys) == want, keys
+
+
+def test_document_title_words_are_stored_whichever_worker_ranked_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A record's title is ranked with each of its sections but is not in their text: the
+    # parent collects its words too, for those a worker analysed in its last batch,
+    # which dies with the worker.
+    monkeypatch.setattr(analysis, "SINK_BATCH", 7)
+    analysis.drain_seen()
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    records = [
+        {
+            "id": f"r{i}",
+            "title": f"Förordning om titelord{i}",
+            "text": f"Inledning\n\n1 § {TEXTS[i % 4]}\n\n2 § {TEXTS[(i + 1) % 4]}",
+        }
+        for i in range(150)  # more than the writer's batch: the workers index most
+    ]
+    (docs / "records.jsonl").write_text(
+        "\n".join(json.dumps(r, ensure_ascii=False) for r in records), encoding="utf-8"
+    )
+    store = WhooshStore.create(tmp_path / "ix")
+    builder.update(store, [docs], procs=2)
+    store.close()
+    table = _table(tmp_path / "ix")
+    assert {f"titelord{i}" for i in range(150)} <= table.keys()
+    analysis.drain_seen()

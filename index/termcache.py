@@ -240,6 +240,7 @@ class TermCache:
         if self._db is not None:
             self._db.close()
             self._db = None
+        self._odd = None  # a new connection's data_version says nothing about this list
 
 
 def _insert(db: sqlite3.Connection, items: Iterable[tuple[str, WordTerms]]) -> None:

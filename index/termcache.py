@@ -245,15 +245,26 @@ class TermCache:
 
 def _insert(db: sqlite3.Connection, items: Iterable[tuple[str, WordTerms]]) -> None:
     items = list(items)
-    with db:
+    db.execute("BEGIN IMMEDIATE")  # the list's existence and the words, as one
+    try:
+        # Without the list (its creation met a lock), words are stored all the same: the
+        # next connection that can create the list fills it from every stored word.
+        listed = db.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'irregular_words'"
+        ).fetchone()
         db.executemany(
             "INSERT OR IGNORE INTO terms (word, stem, parts, loose) VALUES (?, ?, ?, ?)",
             ((w, t.stem, " ".join(t.parts), t.loose) for w, t in items),
         )
-        db.executemany(
-            "INSERT OR IGNORE INTO irregular_words (word, keys) VALUES (?, ?)",
-            _irregular_rows(items),
-        )
+        if listed:
+            db.executemany(
+                "INSERT OR IGNORE INTO irregular_words (word, keys) VALUES (?, ?)",
+                _irregular_rows(items),
+            )
+    except BaseException:
+        db.rollback()
+        raise
+    db.commit()
 
 
 def _irregular_rows(items: Iterable[tuple[str, WordTerms]]) -> Iterator[tuple[str, str]]:

@@ -175,3 +175,23 @@ def test_document_title_words_are_stored_whichever_worker_ranked_them(
     table = _table(tmp_path / "ix")
     assert {f"titelord{i}" for i in range(150)} <= table.keys()
     analysis.drain_seen()
+
+
+def test_words_stored_while_the_irregular_list_cannot_be_made_are_listed_later(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Creating the list met a lock: words are stored without it, and lookups filter
+    # nothing; the next connection that can create the list fills it from every word.
+    monkeypatch.setattr(termcache, "_add_irregular", lambda db, fill: None)
+    cache = termcache.TermCache(tmp_path)
+    words = ["bättre", "gick", "hyrstoppet", "kommunerna"]
+    cache._store([(w, analysis.analyze_word(w)) for w in words])
+    assert cache._irregular() is None
+    assert cache.lookup(words, {"zzz"}).keys() == set(words)  # no list: nothing left out
+    cache.close()
+    monkeypatch.undo()
+    later = termcache.TermCache(tmp_path)
+    got = later._irregular()
+    assert got is not None
+    assert got.words == {w for w in words if analysis.irregular(w, analysis.analyze_word(w))}
+    later.close()

@@ -28,6 +28,10 @@ SHORT_HEAD_ZIPF = 4.0  # ... and three-letter ones very common
 TAIL_ZIPF = 2.5  # its last member a known word form
 LEXICALISED_ZIPF = 5.0  # words this common are not split ("sjukhus" stays whole)
 MAX_MEMBERS = 4
+# Longer runs of letters are extraction debris, not compounds (none of the 294,000 words
+# of the shared corpus that split is longer than 40 letters); trying every split point
+# of such a run costs time quadratic in its length (a 100,000-letter run: 16 s).
+MAX_COMPOUND = 60
 
 
 @dataclass(frozen=True)
@@ -165,7 +169,7 @@ def split_compound(word: str) -> tuple[Member, ...] | None:
     Hyphenated words are split by the tokenizer, not here; very common words are
     treated as lexicalised and left whole.
     """
-    if len(word) < 2 * MIN_PART or not word.isalpha():
+    if not 2 * MIN_PART <= len(word) <= MAX_COMPOUND or not word.isalpha():
         return None
     base = lemma(word)
     whole = max(zipf(word), zipf(base) if base else 0.0)

@@ -102,3 +102,15 @@ def test_loose_key_joins_derivations_and_folds() -> None:
 def test_hyphen_joining_uses_the_lexicon() -> None:
     assert lexicon.prefer_joined("verksam", "hetsplan")
     assert not lexicon.prefer_joined("ALF", "avtal")
+
+
+def test_runs_of_letters_longer_than_any_compound_are_not_split(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Extraction debris: trying every split point of a long run costs time quadratic in
+    # its length, and no real compound is that long.
+    word = "administrationskommunikationsorganisationsrekommendationerna"
+    assert len(word) == 60 and lexicon.split_compound(word) is not None
+    monkeypatch.setattr(lexicon, "MAX_COMPOUND", 59)
+    assert lexicon.split_compound(word) is None
+    assert lexicon.split_compound("a" * 100_000) is None

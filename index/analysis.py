@@ -17,12 +17,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import accumulate, repeat
-from operator import add
 from typing import Any
 
 from whoosh.analysis import (
@@ -196,30 +193,26 @@ class WordTerms:
 # a part a piece of it, the loose key the word folded. So a word can only match a
 # query term whose first letters (å/ä/ö/é folded) it contains, unless it is one of the
 # ~1 % of words the lexicon maps elsewhere ("bättre" -> "bra", "gick" -> "gå"): those
-# are kept apart (``termcache``), and snippets need not look up the other words of a
-# hit whose letters hold none of the query's keys.
+# are kept apart (``termcache``), and a snippet tokenizes only the stretches of its text
+# that hold one of the query's keys or such a word.
 _KEY_LETTERS = 3
 
 
 def spelling_key(term: str) -> str:
     """The first letters of ``term`` with å/ä/ö/é folded (:func:`irregular`)."""
-    return _fold_key(term[:_KEY_LETTERS])
-
-
-def _fold_key(text: str) -> str:
-    # str.replace scans in C: a few of them beat str.translate's lookup per character.
-    return text.replace("å", "a").replace("ä", "a").replace("ö", "o").replace("é", "e")
+    return fold_key(term[:_KEY_LETTERS])
 
 
 def fold_key(text: str) -> str:
     """``text`` with å/ä/ö/é folded as :func:`spelling_key` folds them (same length)."""
-    return _fold_key(text)
+    # str.replace scans in C: a few of them beat str.translate's lookup per character.
+    return text.replace("å", "a").replace("ä", "a").replace("ö", "o").replace("é", "e")
 
 
 def missing_keys(word: str, terms: WordTerms) -> set[str]:
     """The spelling keys (:func:`spelling_key`) of the terms of ``word`` (stem, parts,
     loose key) not inside the word (folded the same way): empty for ~99 % of words."""
-    folded = _fold_key(word)
+    folded = fold_key(word)
     keys = {spelling_key(x) for x in (terms.stem, *terms.parts, terms.loose)}
     return {k for k in keys if k not in folded}
 
@@ -227,28 +220,6 @@ def missing_keys(word: str, terms: WordTerms) -> set[str]:
 def irregular(word: str, terms: WordTerms) -> bool:
     """True when some term of ``word`` does not have its spelling key inside the word."""
     return bool(missing_keys(word, terms))
-
-
-def may_match(words: list[str], keys: Iterable[str]) -> list[str]:
-    """Those of ``words`` that hold one of ``keys`` (folded as :func:`spelling_key`
-    folds): the only regular words whose terms can have those keys.
-
-    One folded string of all the words is searched for each key, in C, rather than
-    each word for each key.
-    """
-    keys = set(keys)
-    if "" in keys:
-        return words
-    blob = _fold_key("\n".join(words))
-    starts = list(accumulate(map(add, map(len, words), repeat(1))))  # where the next begins
-    hit: set[int] = set()
-    for key in keys:
-        at = blob.find(key)
-        while at >= 0:
-            i = bisect_right(starts, at)
-            hit.add(i)
-            at = blob.find(key, starts[i]) if i + 1 < len(words) else -1
-    return [words[i] for i in sorted(hit)]
 
 
 # Words analysed since the last ``drain_seen()``: the builder stores them beside the

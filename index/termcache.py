@@ -19,7 +19,6 @@ from __future__ import annotations
 import os
 import sqlite3
 from collections.abc import Collection, Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 from index import analysis
@@ -37,14 +36,6 @@ def _analyse_chunk(words: list[str]) -> list[tuple[str, WordTerms]]:
     return [(w, analysis.analyze_word(w)) for w in words]
 
 
-@dataclass(frozen=True)
-class _Irregular:
-    """The irregular words of a table, and for each spelling key the words lacking it."""
-
-    words: frozenset[str]
-    by_key: dict[str, list[str]]
-
-
 class TermCache:
     """Word -> ``WordTerms`` lookups backed by SQLite (or only by memory when path is None)."""
 
@@ -53,7 +44,7 @@ class TermCache:
         self.path = folder / f"terms-{analysis.ANALYSIS_VERSION}.sqlite" if folder else None
         self._db: sqlite3.Connection | None = None
         self._memo: dict[str, WordTerms] = {}
-        self._odd: _Irregular | None = None  # see :meth:`_irregular`
+        self._odd: dict[str, list[str]] | None = None  # see :meth:`_irregular`
         self._odd_version = -1
 
     def _conn(self, create: bool = False) -> sqlite3.Connection | None:
@@ -105,29 +96,12 @@ class TermCache:
         found = within(key, (other for (other,) in rows), maxdist)
         return [k for _, k in sorted(found) if k != key]
 
-    def lookup(
-        self, words: Iterable[str], keys: Collection[str] | None = None
-    ) -> dict[str, WordTerms]:
-        """The terms of each (lower-cased) word: from the table, else analysed now.
-
-        With ``keys`` (the :func:`analysis.spelling_key` of each term the caller looks
-        for), a word may be left out when none of its terms can have one of those keys:
-        it holds none of them and is not :func:`analysis.irregular`. A snippet thus looks
-        up a dozen of its hits' words instead of a hundred (about 10 µs each in a table
-        of 300,000 words the first time, and a step of a Python loop after that).
-        """
+    def lookup(self, words: Iterable[str]) -> dict[str, WordTerms]:
+        """The terms of each (lower-cased) word: from the table, else analysed now."""
         memo = self._memo
         found: dict[str, WordTerms] = {}
-        words = list(dict.fromkeys(words))
-        odd = self._irregular() if keys is not None and words else None
-        if odd is not None and keys is not None:
-            kept = analysis.may_match(words, keys)
-            if odd.words:
-                have = set(kept)
-                kept += [w for w in words if w in odd.words and w not in have]
-            words = kept
         wanted = []
-        for word in words:
+        for word in dict.fromkeys(words):
             t = memo.get(word)
             if t is None:
                 wanted.append(word)
@@ -162,11 +136,12 @@ class TermCache:
         odd = self._irregular()
         if odd is None:
             return None
-        return sorted({w for k in keys for w in odd.by_key.get(k, ())})
+        return sorted({w for k in keys for w in odd.get(k, ())})
 
-    def _irregular(self) -> _Irregular | None:
-        """The table's :func:`analysis.irregular` words; None when it has no such list
-        (a table written by an older rsearch on a read-only disk).
+    def _irregular(self) -> dict[str, list[str]] | None:
+        """The table's :func:`analysis.irregular` words under each spelling key they lack;
+        None when it has no such list (a table written by an older rsearch on a read-only
+        disk).
 
         Read once, and again when another connection has changed the table since
         (``PRAGMA data_version``): a build in another process may add words.
@@ -184,8 +159,7 @@ class TermCache:
             for word, keys in rows:
                 for k in keys.split(" "):
                     by_key.setdefault(k, []).append(word)
-            words = frozenset(w for w, _ in rows)
-            self._odd, self._odd_version = _Irregular(words, by_key), version
+            self._odd, self._odd_version = by_key, version
         return self._odd
 
     def save_words(self, words: set[str]) -> int:

@@ -8,9 +8,8 @@ covering the most distinct query terms, cut at word boundaries.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Protocol
 
 from index.analysis import (
     SWEDISH_STOPWORDS,
@@ -23,21 +22,11 @@ from index.analysis import (
     spelling_key,
 )
 
-
-class Lookup(Protocol):
-    """Analyses words in bulk. Given ``keys``, it may leave out words whose terms cannot
-    have any of those spelling keys (:func:`~index.analysis.spelling_key`), as
-    ``TermCache.lookup`` does."""
-
-    def __call__(
-        self, words: Iterable[str], keys: Collection[str] | None = None
-    ) -> Mapping[str, WordTerms]: ...
-
-
+Lookup = Callable[[Iterable[str]], Mapping[str, WordTerms]]
 Irregular = Callable[[frozenset[str]], "list[str] | None"]
 
 
-def _analyze_all(words: Iterable[str], keys: Collection[str] | None = None) -> dict[str, WordTerms]:
+def _analyze_all(words: Iterable[str]) -> dict[str, WordTerms]:
     return {w: analyze_word(w) for w in words}
 
 
@@ -125,7 +114,7 @@ def make_snippet(
     new = [w for w in distinct if w not in seen]
     if new:
         seen.update(dict.fromkeys(new, 0))
-        _grade(lookup(new, wanted.keys), wanted, seen)
+        _grade(lookup(new), wanted, seen)
     grade = {w: g for w in distinct if (g := seen[w])}
     hits: list[tuple[Tok, int, str]] = []  # a match, its grade, its lower-cased text
     if grade and near is not None:

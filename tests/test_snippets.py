@@ -71,10 +71,11 @@ def test_stored_sections_are_normalized_as_snippets_assume(seed_index_dir: Path)
     assert not make_snippet(glued, ["bup"], normalized=True).highlights
 
 
-def test_index_lookups_that_skip_words_mark_the_same_matches(seed_index_dir: Path) -> None:
-    """The term cache leaves out words that cannot match (their letters hold none of the
-    query's keys), and only the text around the keys and the irregular words is
-    tokenized: every snippet is still the one full analysis of each word gives."""
+def test_snippets_that_tokenize_only_near_the_keys_mark_the_same_matches(
+    seed_index_dir: Path,
+) -> None:
+    """Only the text around the query's keys and the irregular words is tokenized:
+    every snippet is still the one that full analysis of each word gives."""
     ix = Index.open(seed_index_dir)
     texts = [s["text"] for d in ix._store.documents() for s in ix._store.sections_of(d.doc_id)]
     lookup = ix._store.terms.lookup

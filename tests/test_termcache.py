@@ -26,6 +26,12 @@ def _docs(folder: Path) -> Path:
     return folder
 
 
+def _listed(cache: termcache.TermCache) -> set[str] | None:
+    """The irregular words the cache lists (under any of the keys they lack)."""
+    by_key = cache._irregular()
+    return None if by_key is None else {w for ws in by_key.values() for w in ws}
+
+
 def _table(folder: Path) -> dict[str, tuple[str, str, str]]:
     with sqlite3.connect(folder / f"terms-{analysis.ANALYSIS_VERSION}.sqlite") as db:
         return {w: (s, p, lo) for w, s, p, lo in db.execute("SELECT * FROM terms")}
@@ -108,44 +114,14 @@ def test_irregular_words_are_kept_apart_and_filled_into_older_tables(tmp_path: P
         )
     db.close()
     cache = termcache.TermCache(tmp_path)
-    got = cache._irregular()
-    assert got is not None and got.words == odd
+    assert _listed(cache) == odd
     # Another process adds a word: a cache that read the list sees the new one too.
     other = termcache.TermCache(tmp_path)
     other._store([("fick", analysis.analyze_word("fick"))])
     other.close()
     if analysis.irregular("fick", analysis.analyze_word("fick")):
-        got = cache._irregular()
-        assert got is not None and got.words == odd | {"fick"}
+        assert _listed(cache) == odd | {"fick"}
     cache.close()
-
-
-def test_lookup_with_keys_leaves_out_only_words_that_cannot_match(tmp_path: Path) -> None:
-    cache = termcache.TermCache(tmp_path)
-    text = "Hyrstoppet för sjuksköterskor gick bättre än väntat i kommunerna och regionen"
-    words = sorted(analysis.raw_words(text))
-    cache._store([(w, analysis.analyze_word(w)) for w in words])
-    cache._memo.clear()
-    for query in (["sjuksköterska"], ["bra"], ["gå"], ["kommun", "hyrstopp"], ["region"]):
-        wanted = {x for w in query for t in [analysis.analyze_word(w)] for x in (t.stem, *t.parts)}
-        keys = {analysis.spelling_key(x) for x in wanted}
-        got = cache.lookup(words, keys)
-        cache._memo.clear()
-        matching = {
-            w
-            for w in words
-            if (t := analysis.analyze_word(w)).stem in wanted or set(t.parts) & wanted
-        }
-        assert matching and matching <= got.keys(), query
-        assert len(got) < len(words), query  # the others were not looked up
-    cache.close()
-
-
-def test_may_match_finds_the_words_holding_a_key() -> None:
-    words = ["älvdal", "övre", "kalmar", "sjö", "a", "", "barnomsorg", "omsorg"]
-    for keys in ({"alv"}, {"ovr", "kal"}, {"sjo"}, {"oms"}, {"a"}, {"zzz"}, {""}):
-        want = [w for w in words if any(k in w.replace("ä", "a").replace("ö", "o") for k in keys)]
-        assert analysis.may_match(words, keys) == want, keys
 
 
 def test_document_title_words_are_stored_whichever_worker_ranked_them(
@@ -180,18 +156,16 @@ def test_document_title_words_are_stored_whichever_worker_ranked_them(
 def test_words_stored_while_the_irregular_list_cannot_be_made_are_listed_later(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Creating the list met a lock: words are stored without it, and lookups filter
-    # nothing; the next connection that can create the list fills it from every word.
+    # Creating the list met a lock: words are stored without it, and snippets tokenize
+    # every word; the next connection that can create the list fills it from every word.
     monkeypatch.setattr(termcache, "_add_irregular", lambda db, fill: None)
     cache = termcache.TermCache(tmp_path)
     words = ["bättre", "gick", "hyrstoppet", "kommunerna"]
     cache._store([(w, analysis.analyze_word(w)) for w in words])
-    assert cache._irregular() is None
-    assert cache.lookup(words, {"zzz"}).keys() == set(words)  # no list: nothing left out
+    assert cache.irregular_for({"bra", "gå"}) is None  # no list: snippets tokenize all
+    assert cache.lookup(words).keys() == set(words)
     cache.close()
     monkeypatch.undo()
     later = termcache.TermCache(tmp_path)
-    got = later._irregular()
-    assert got is not None
-    assert got.words == {w for w in words if analysis.irregular(w, analysis.analyze_word(w))}
+    assert _listed(later) == {w for w in words if analysis.irregular(w, analysis.analyze_word(w))}
     later.close()

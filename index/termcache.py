@@ -252,7 +252,8 @@ def _add_irregular(db: sqlite3.Connection, fill: bool) -> None:
     """Create the table of :func:`analysis.irregular` words; ``fill`` it from the words
     already stored (a table written before there was such a list: about a second for
     300,000 words, once). Table and words appear together, in one transaction, or not
-    at all (a read-only disk): :meth:`TermCache.lookup` then looks up every word.
+    at all (a read-only disk): :meth:`TermCache.irregular_for` then says None, and
+    snippets tokenize their whole text.
     """
     try:
         db.execute("BEGIN IMMEDIATE")

@@ -231,6 +231,7 @@ Sink = Callable[[list[tuple[str, WordTerms]]], bool]  # False: not stored
 _SEEN: set[str] = set()
 _PENDING: list[tuple[str, WordTerms]] = []  # seen, not yet handed over
 _SINK: Sink | None = None
+_SINK_GIVEN: Sink | None = None  # the sink set last, kept when it fails for flush_pending
 SINK_BATCH = 5000
 # The index terms (:func:`_kept_word`) of the words :func:`index_terms` met since the
 # last ``drain_seen()``, and whether each is an ellipsis head; at most ``_KEPT_MAX``.
@@ -250,11 +251,30 @@ def drain_seen() -> dict[str, WordTerms]:
 def set_sink(sink: Sink | None) -> None:
     """Hand newly analysed words to ``sink``, ``SINK_BATCH`` at a time (None: stop).
 
-    A sink that fails to store a batch is dropped, and its words stay for
-    :func:`drain_seen`.
+    A sink that fails to store a batch is no longer called as words come, and its words
+    stay for :func:`drain_seen` or :func:`flush_pending`.
     """
+    global _SINK, _SINK_GIVEN
+    _SINK = _SINK_GIVEN = sink
+
+
+def flush_pending() -> bool:
+    """Hand the words not yet handed over to the sink set last (even one that failed a
+    batch: it may work now); True when none is left.
+
+    A build worker calls this before it exits: what it keeps dies with it.
+    """
+    if not _PENDING:
+        return True
+    if _SINK_GIVEN is None or not _SINK_GIVEN(_PENDING[:]):
+        return False
+    _PENDING.clear()
+    return True
+
+
+def _stop_sink() -> None:
     global _SINK
-    _SINK = sink
+    _SINK = None
 
 
 def analyze_word(word: str) -> WordTerms:
@@ -267,7 +287,7 @@ def analyze_word(word: str) -> WordTerms:
             if _SINK(_PENDING[:]):
                 _PENDING.clear()
             else:
-                set_sink(None)
+                _stop_sink()
     return terms
 
 

@@ -354,7 +354,23 @@ def _checked_mp_writer(ix: Any, **options: Any) -> Any:
     if _CHECKED_MP_WRITER is None:
         from whoosh.multiproc import MpWriter
 
+        from index.segwriter import BuildTask
+
         class CheckedMpWriter(MpWriter):
+            def _new_task(self) -> Any:
+                # Whoosh's own start (the default context's fork), with our worker.
+                task = BuildTask(
+                    self.storage,
+                    self.indexname,
+                    self.jobqueue,
+                    self.resultqueue,
+                    self.subargs,
+                    self.multisegment,
+                )
+                self.tasks.append(task)
+                task.start()
+                return task
+
             def _commit_toc(self, segments: Any) -> None:
                 codes = [t.exitcode for t in self.tasks]
                 if any(code != 0 for code in codes):
@@ -381,7 +397,12 @@ class StoreWriter:
             options.update(procs=procs, multisegment=True, limitmb=WRITER_MB // procs)
         while True:
             try:
-                self._w = _checked_mp_writer(ix, **options) if procs > 1 else ix.writer(**options)
+                if procs > 1:
+                    self._w = _checked_mp_writer(ix, **options)
+                else:
+                    from index.segwriter import FastSegmentWriter
+
+                    self._w = FastSegmentWriter(ix, **options)
                 break
             except windex.LockError:
                 if time.monotonic() >= deadline:
@@ -390,10 +411,6 @@ class StoreWriter:
                         "try again when it finishes (or pass --wait SECONDS)"
                     ) from None
                 time.sleep(0.2)
-        # Words of the added text: worker processes analyse them, so the parent records
-        # them here for the term cache.
-        self.words: set[str] = set()
-        self._collect_words = procs > 1
 
     def delete(self, doc_id: str) -> None:
         """Remove a document and every one of its sections."""
@@ -406,14 +423,8 @@ class StoreWriter:
         if replace:
             self.delete(record.doc_id)
         self._w.add_document(**_doc_fields(record))
-        if self._collect_words and meta.title:
-            # Ranked with every section (``_weighted_words``), so analysed in the workers.
-            self.words.update(analysis.raw_words(meta.title))
         for s in sections:
-            fields = _section_fields(s, meta, record.path)
-            self._w.add_document(**fields)
-            if self._collect_words:
-                self.words.update(analysis.raw_words(f"{s.title}\n{s.context}\n{s.text}"))
+            self._w.add_document(**_section_fields(s, meta, record.path))
 
     def touch(self, record: DocRecord, mtime: float, size: int) -> None:
         """Record a new modification time for an unchanged document (its record only)."""
@@ -550,8 +561,8 @@ class WhooshStore:
         if self.folder is None:
             procs = 1
         w = StoreWriter(self._ix, wait=wait, procs=procs)
-        # Words are stored as they are analysed, by whichever process analyses them: the
-        # parent then analyses only the few a worker had not yet handed over.
+        # Words are stored as they are analysed, by whichever process analyses them (a
+        # build worker hands over its last ones before it exits: ``segwriter``).
         analysis.set_sink(self.terms.sink())
         try:
             try:
@@ -562,7 +573,6 @@ class WhooshStore:
             w.commit()
         finally:
             analysis.set_sink(None)
-        self.terms.save_words(w.words)
         self.terms.save_seen()
         if self.folder is not None:
             # If writing the arrays fails (a full disk), the commit stands and is searched

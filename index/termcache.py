@@ -25,15 +25,9 @@ from index import analysis
 from index.analysis import WordTerms
 
 _CHUNK = 500
-_PARALLEL_FROM = 20_000  # words to analyse before it pays to start worker processes
 # Words looked up (snippets look up every word of every hit) kept in memory; a word's
 # terms depend on the analysis version only, so they never go stale.
 _MEMO_WORDS = 200_000
-
-
-def _analyse_chunk(words: list[str]) -> list[tuple[str, WordTerms]]:
-    """Worker: analyse a batch of words (the lexicon loads once per worker)."""
-    return [(w, analysis.analyze_word(w)) for w in words]
 
 
 class TermCache:
@@ -161,32 +155,6 @@ class TermCache:
                     by_key.setdefault(k, []).append(word)
             self._odd, self._odd_version = by_key, version
         return self._odd
-
-    def save_words(self, words: set[str]) -> int:
-        """Analyse and store words not yet in the table (text indexed by worker processes)."""
-        db = self._conn(create=True)
-        if db is None or not words:
-            return 0
-        known: set[str] = set()
-        todo = list(words)
-        for i in range(0, len(todo), _CHUNK):
-            chunk = todo[i : i + _CHUNK]
-            marks = ",".join("?" * len(chunk))
-            known.update(
-                w for (w,) in db.execute(f"SELECT word FROM terms WHERE word IN ({marks})", chunk)
-            )
-        missing = sorted(words - known)
-        if len(missing) < _PARALLEL_FROM:
-            for word in missing:
-                analysis.analyze_word(word)  # recorded as seen, stored just below
-            return self.save_seen()
-        from concurrent.futures import ProcessPoolExecutor
-
-        chunks = [missing[i : i + 5000] for i in range(0, len(missing), 5000)]
-        with ProcessPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
-            for result in pool.map(_analyse_chunk, chunks):
-                self._store(result)
-        return len(missing) + self.save_seen()
 
     def _store(self, items: Iterable[tuple[str, WordTerms]]) -> None:
         db = self._conn(create=True)

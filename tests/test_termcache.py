@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from pathlib import Path
 
 import pytest
 
 from index import analysis, builder, termcache
+from index.errors import BuildError
 from index.store import WhooshStore
 
 TEXTS = [
@@ -44,14 +46,14 @@ def test_every_word_is_stored_with_its_analysis(
     monkeypatch.setattr(analysis, "SINK_BATCH", 7)  # several batches from a small build
     analysis.drain_seen()  # words this test process analysed before are not the build's
     parent_analysed: list[int] = []
-    save = termcache.TermCache.save_words
+    save = termcache.TermCache.save_seen
 
-    def counting(self: termcache.TermCache, words: set[str]) -> int:
-        n = save(self, words)
+    def counting(self: termcache.TermCache) -> int:
+        n = save(self)
         parent_analysed.append(n)
         return n
 
-    monkeypatch.setattr(termcache.TermCache, "save_words", counting)
+    monkeypatch.setattr(termcache.TermCache, "save_seen", counting)
     store = WhooshStore.create(tmp_path / "ix")
     builder.update(store, [_docs(tmp_path / "docs")], procs=procs)
     store.close()
@@ -63,9 +65,9 @@ def test_every_word_is_stored_with_its_analysis(
         assert table[w] == (t.stem, " ".join(t.parts), t.loose), w
     analysis.drain_seen()
     if procs > 1:
-        # The workers stored their words as they went; the parent analysed only the
-        # last few each worker had not handed over yet.
-        assert parent_analysed and parent_analysed[0] < len(words) // 2
+        # The workers stored their words, the last few before they exited: the parent
+        # analysed none of them.
+        assert parent_analysed == [0]
 
 
 @pytest.mark.parametrize("procs", [1, 2])
@@ -91,6 +93,35 @@ def test_a_sink_that_cannot_write_loses_no_word(
     store.close()
     words = set().union(*(analysis.raw_words(t) for t in TEXTS))
     assert words <= _table(tmp_path / "ix").keys()
+    analysis.drain_seen()
+
+
+def test_a_worker_that_cannot_store_its_words_fails_the_build_and_changes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The table stays unwritable in the workers to the end: publishing their segments
+    # would leave words unknown to the term cache (no suggestions, no loose matches).
+    monkeypatch.setattr(analysis, "SINK_BATCH", 7)
+    analysis.drain_seen()
+    parent = os.getpid()
+    insert = termcache._insert
+
+    def failing(db: sqlite3.Connection, items: list[tuple[str, analysis.WordTerms]]) -> None:
+        if os.getpid() != parent:
+            raise sqlite3.OperationalError("disk I/O error")
+        insert(db, items)
+
+    store = WhooshStore.create(tmp_path / "ix")
+    first = tmp_path / "first"
+    first.mkdir()
+    (first / "a.txt").write_text("Ärende\n\nHyrstopp för sjuksköterskor.\n", encoding="utf-8")
+    builder.update(store, [first])
+    before = store.counts()
+    monkeypatch.setattr(termcache, "_insert", failing)
+    with pytest.raises(BuildError, match="worker process"):
+        builder.update(store, [_docs(tmp_path / "docs")], procs=2)
+    assert store.counts() == before
+    store.close()
     analysis.drain_seen()
 
 
@@ -127,9 +158,9 @@ def test_irregular_words_are_kept_apart_and_filled_into_older_tables(tmp_path: P
 def test_document_title_words_are_stored_whichever_worker_ranked_them(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # A record's title is ranked with each of its sections but is not in their text: the
-    # parent collects its words too, for those a worker analysed in its last batch,
-    # which dies with the worker.
+    # A record's title is ranked with each of its sections but is not in their text:
+    # its words are analysed by the workers only, and the words of a worker's last
+    # batch must be handed over before it exits.
     monkeypatch.setattr(analysis, "SINK_BATCH", 7)
     analysis.drain_seen()
     docs = tmp_path / "docs"

@@ -8,6 +8,14 @@ lengths were written by the same writer a moment before: :class:`FastSegmentWrit
 reads them in one piece and looks them up in memory. The postings it writes are the
 same bytes.
 
+Whoosh also pools every posting as a tuple of five objects (about 200 bytes), pickles
+each one to a sorted run on disk when the pool is full, and at the flush merges the runs
+and hands each posting through three method calls into a block. For the ranked field,
+nearly all postings, :class:`_RankedPool` keeps each term's postings in arrays instead
+(about 60 bytes a posting; a full pool spills them a term at a time), and the flush
+fills whoosh3's blocks a block at a time: the same blocks, statistics and term infos as
+posting by posting (``tests/test_segwriter.py`` compares the two).
+
 Why a worker of our own: Whoosh's build worker (``SubWriterTask``) writes its segment
 and exits. :class:`BuildTask` then also writes the segment's packed arrays
 (``postings``) and hands its last analysed words to the term cache, while the parent is
@@ -18,16 +26,24 @@ fails (and the index stays as it was) rather than publishing an incomplete vocab
 
 from __future__ import annotations
 
+import heapq
+import marshal
 import sqlite3
 import sys
+from array import array
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from whoosh.multiproc import SubWriterTask
 from whoosh.util.numeric import byte_to_length
-from whoosh.writing import SegmentWriter
+from whoosh.writing import PostingPool, SegmentWriter
 
 from index import analysis, postings
+from index.schema import WORDS
+
+# A term's postings: section numbers, weights, encoded positions.
+TermPostings = tuple["array[int]", "array[float]", list[bytes]]
 
 
 class _MemoryLengths:
@@ -61,12 +77,161 @@ def _lengths_column() -> Any:
     return LENGTHS_COLUMN
 
 
+class _RankedPool(PostingPool):
+    """Whoosh's posting pool, with the ranked field's postings kept per term in arrays."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._terms: dict[bytes, TermPostings] = {}
+        self._bytes = 0  # an estimate of the memory the arrays hold
+        self._runs: list[str] = []  # spilled postings, sorted by term, in docnum order
+        self.unsorted = False  # some section number came after a larger one
+
+    def add(self, item: tuple[str, bytes, int, float, bytes | None]) -> None:
+        if item[0] != WORDS:
+            super().add(item)
+            return
+        _, tbytes, docnum, weight, vbytes = item
+        got = self._terms.get(tbytes)
+        if got is None:
+            self.fieldnames.add(WORDS)
+            got = self._terms[tbytes] = (array("I"), array("d"), [])
+            self._bytes += 200 + len(tbytes)
+        elif docnum <= got[0][-1]:
+            self.unsorted = True
+        got[0].append(docnum)
+        got[1].append(weight)
+        got[2].append(vbytes or b"")
+        self._bytes += 60 + len(vbytes or b"")
+        if self._bytes > self.limit:
+            self._spill()
+
+    def _spill(self) -> None:
+        path, f = self._new_run()
+        with f:
+            for term in sorted(self._terms):
+                ids, weights, values = self._terms[term]
+                f.write(marshal.dumps((term, ids.tobytes(), weights.tobytes(), values)))
+        self._runs.append(path)
+        self._terms = {}
+        self._bytes = 0
+
+    def _read_spilled(self, path: str) -> Iterator[tuple[bytes, TermPostings]]:
+        f = self._open_run(path)
+        try:
+            while True:
+                try:
+                    term, ids, weights, values = marshal.load(f)
+                except EOFError:
+                    return
+                yield term, (array("I", ids), array("d", weights), values)
+        finally:
+            f.close()
+            self._remove_run(path)
+
+    def has_ranked(self) -> bool:
+        return bool(self._terms or self._runs)
+
+    def ranked_postings(self) -> Iterator[tuple[bytes, TermPostings]]:
+        """Every term of the ranked field in byte order, its postings by section number."""
+        sources = [self._read_spilled(p) for p in self._runs]
+        sources.append(iter(sorted(self._terms.items())))
+        self._runs, self._terms = [], {}
+        merged = heapq.merge(*sources, key=lambda item: item[0])  # stable: runs in order
+        term, (ids, weights, values) = next(merged, (b"", (array("I"), array("d"), [])))
+        if not ids:
+            return
+        for nterm, (nids, nweights, nvalues) in merged:
+            if nterm == term:
+                if nids[0] <= ids[-1]:
+                    self.unsorted = True
+                ids.extend(nids)
+                weights.extend(nweights)
+                values.extend(nvalues)
+                continue
+            yield term, _sorted(ids, weights, values) if self.unsorted else (ids, weights, values)
+            term, ids, weights, values = nterm, nids, nweights, nvalues
+        yield term, _sorted(ids, weights, values) if self.unsorted else (ids, weights, values)
+
+    def iter_postings(self) -> Any:
+        """All postings as Whoosh's pool gives them (for a flush that does not call
+        :meth:`ranked_postings` first)."""
+        for term, (ids, weights, values) in self.ranked_postings():
+            self.current.extend(
+                (WORDS, term, d, w, v) for d, w, v in zip(ids, weights, values, strict=True)
+            )
+        return super().iter_postings()
+
+
+def _sorted(ids: array[int], weights: array[float], values: list[bytes]) -> TermPostings:
+    order = sorted(range(len(ids)), key=ids.__getitem__)
+    return (
+        array("I", [ids[i] for i in order]),
+        array("d", [weights[i] for i in order]),
+        [values[i] for i in order],
+    )
+
+
+def _write_term(fw: Any, term: bytes, postings: TermPostings, length: Any) -> None:
+    """Write one term's posting list through whoosh3's postings writer a block at a time.
+
+    Each block's buffers and statistics are set as ``W3PostingsWriter.add_posting``
+    would leave them after adding its postings one by one: section numbers, weights as
+    32-bit floats, the non-empty values, the largest weight (from 0), and the smallest
+    and largest of the non-zero field lengths.
+    """
+    ids, weights, values = postings
+    fw.start_term(term)
+    pw = fw._postwriter
+    limit = pw._blocklimit
+    for a in range(0, len(ids), limit):
+        if a:
+            pw._write_block()
+        b = a + limit
+        chunk = weights[a:b]
+        top = max(chunk)
+        lengths = [n for n in map(length, ids[a:b]) if n]
+        vs = values[a:b]
+        pw._ids = ids[a:b]
+        pw._weights = array("f", chunk)
+        pw._maxweight = top if top > 0 else 0
+        pw._values = vs if all(vs) else [v for v in vs if v]
+        pw._minlength = min(lengths) if lengths else None
+        pw._maxlength = max(lengths) if lengths else 0
+    fw.finish_term()
+
+
 class FastSegmentWriter(SegmentWriter):
-    """``SegmentWriter`` whose flush looks field lengths up in memory."""
+    """``SegmentWriter`` whose pool keeps the ranked field in arrays and whose flush
+    writes it a block at a time, looking field lengths up in memory."""
+
+    def __init__(self, ix: Any, limitmb: int = 128, **kwargs: Any) -> None:
+        super().__init__(ix, limitmb=limitmb, **kwargs)
+        self.pool = _RankedPool(self._tempstorage, self.newsegment, limitmb=limitmb)
 
     def per_document_reader(self) -> Any:
         reader = super().per_document_reader()
         return _MemoryLengths(reader) if hasattr(reader, "_cached_reader") else reader
+
+    def _flush_segment(self) -> None:
+        pool = self.pool
+        if not isinstance(pool, _RankedPool) or not pool.has_ranked():
+            super()._flush_segment()
+            return
+        self.perdocwriter.close()
+        pdr = self.per_document_reader() if self.codec.length_stats else None
+        others = list(PostingPool.iter_postings(pool))  # the other fields: a few per section
+        fw = self.fieldwriter
+        fw.add_postings(self.schema, pdr, [p for p in others if p[0] < WORDS])
+        length = pdr.doc_field_length_reader(WORDS) if pdr is not None else lambda d: 0
+        fw.start_field(WORDS, self.schema[WORDS])
+        for term, term_postings in pool.ranked_postings():
+            _write_term(fw, term, term_postings, length)
+        fw.finish_field()
+        fw.add_postings(self.schema, pdr, [p for p in others if p[0] > WORDS])
+        fw.close()
+        if pdr is not None:
+            pdr.close()
 
 
 class BuildTask(SubWriterTask):

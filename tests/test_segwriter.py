@@ -1,0 +1,97 @@
+"""The segment writer of rsearch writes the same bytes as Whoosh's own, faster."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from whoosh.writing import SegmentWriter
+
+from index import builder, segwriter, store
+from index.store import WhooshStore
+
+from .conftest import SEEDS
+
+
+def _segment_files(folder: Path) -> dict[str, bytes]:
+    """Each segment's files (postings, terms, columns), by segment number and extension."""
+    gen = json.loads((folder / "rsearch.json").read_text())["generation"]
+    storage = store._storage(folder / gen)
+    out: dict[str, bytes] = {}
+    for i, seg in enumerate(storage.open_index()._segments()):
+        sid = seg.segment_id()
+        files = seg.open_compound_file(storage) if seg.is_compound() else storage
+        for name in files.list():
+            if name.startswith(sid):
+                out[f"{i}{name[len(sid) :]}"] = files.open_file(name).read()
+    return out
+
+
+def _same_times(*folders: Path) -> None:
+    for f in folders:
+        for p in f.iterdir():
+            os.utime(p, (1_700_000_000, 1_700_000_000))  # stored with each document
+
+
+@pytest.mark.parametrize("writer_mb", [None, 0.05])
+def test_segments_are_byte_identical_to_whooshs_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, writer_mb: float | None
+) -> None:
+    if writer_mb:
+        # A pool this small spills the ranked field's postings to runs several times.
+        monkeypatch.setattr(store, "WRITER_MB", writer_mb)
+    docs = tmp_path / "docs"
+    shutil.copytree(SEEDS, docs, ignore=shutil.ignore_patterns("__*"))
+    names = sorted(p.name for p in docs.glob("*.txt"))
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    (extra / "ny.txt").write_text("Nytt ärende\n\nHyrstopp för sjuksköterskor.\n", "utf-8")
+
+    def run(folder: Path) -> dict[str, bytes]:
+        for name in names[3:]:
+            (docs / name).unlink(missing_ok=True)
+        _same_times(docs)
+        ix = WhooshStore.create(folder)
+        builder.update(ix, [docs])
+        ix.publish()
+        # Then one document changed, one added, and one folder more: Whoosh merges the
+        # first segment (with a deleted document) into the second.
+        for name in names[3:]:
+            shutil.copy(SEEDS / name, docs / name)
+        text = (docs / names[0]).read_text("utf-8")
+        (docs / names[0]).write_text(text.replace("§", "§ ", 3), "utf-8")
+        _same_times(docs, extra)
+        builder.update(ix, [docs, extra])
+        for i in range(6):  # small updates: Whoosh merges small segments as they come
+            (extra / f"t{i}.txt").write_text(f"Ärende {i}\n\nBeslut om taxa {i}.\n", "utf-8")
+            _same_times(extra)
+            builder.update(ix, [extra])
+        ix.close()
+        (docs / names[0]).write_text(text, "utf-8")
+        for p in extra.glob("t*.txt"):
+            p.unlink()
+        return _segment_files(folder)
+
+    ours = run(tmp_path / "ours")
+    spills: list[int] = []
+    spill = segwriter._RankedPool._spill
+
+    def counting(pool: segwriter._RankedPool) -> None:
+        spills.append(1)
+        spill(pool)
+
+    monkeypatch.setattr(segwriter._RankedPool, "_spill", counting)
+    ours_again = run(tmp_path / "ours2")
+    monkeypatch.setattr(segwriter, "FastSegmentWriter", SegmentWriter)
+    whooshs = run(tmp_path / "whoosh")
+    assert any(k.endswith(".pst") for k in whooshs)
+    segments = {k.split(".")[0] for k in whooshs}
+    assert 1 < len(segments) < 8  # merged: fewer segments than commits
+    assert ours.keys() == whooshs.keys()
+    for name in whooshs:
+        assert ours[name] == whooshs[name], name
+    assert ours_again == ours
+    assert bool(spills) == bool(writer_mb)

@@ -267,72 +267,101 @@ def _export_in_worker(whoosh_folder: str, name: str) -> None:
 
 def export_segment(leaf: Any, path: Path) -> None:
     """Read one segment's postings of the ranked field and write them to ``path``."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with contextlib.suppress(FileNotFoundError):
-        tmp.unlink()
-    db = sqlite3.connect(tmp)
+    out = ArraysFile(path)
     try:
-        _write(db, leaf)
+        if schema.WORDS in leaf.indexed_field_names():
+            opener = _postings_opener(leaf)
+            for term, info in leaf.iter_field(schema.WORDS):
+                kept: Values = []
+                m = opener(term, info) if opener is not None else None
+                ids, tfs = read_postings(leaf, term, values=kept, matcher=m)
+                out.add(term, ids, tfs, kept)
+        out.finish(leaf)
     except BaseException:
-        db.close()
-        tmp.unlink(missing_ok=True)
+        out.discard()
         raise
-    db.close()
-    with open(tmp, "rb") as fh:
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
 
 
-def _write(db: sqlite3.Connection, leaf: Any) -> None:
-    """The lengths and every posting list of the fields, in one transaction."""
-    db.execute("PRAGMA journal_mode = OFF")
-    db.execute("PRAGMA synchronous = OFF")
-    db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB)")
-    db.execute(
-        "CREATE TABLE postings (field TEXT, term TEXT, ids BLOB, tfs BLOB,"
-        " PRIMARY KEY (field, term)) WITHOUT ROWID"
-    )
-    db.execute(
-        "CREATE TABLE positions (term TEXT, start INTEGER, count INTEGER, data BLOB,"
-        " PRIMARY KEY (term, start)) WITHOUT ROWID"
-    )
-    meta: list[tuple[str, str | bytes]] = [("version", VERSION)]
-    for name in FACETS:
-        values = [str(v or "") for v in leaf.column_reader(name)]
-        distinct = sorted(set(values))
-        where = {v: i for i, v in enumerate(distinct)}
-        meta.append((f"facet:{name}", json.dumps(distinct, ensure_ascii=False)))
-        meta.append((f"facet-of:{name}", array(_IDS, [where[v] for v in values]).tobytes()))
-    for field in FIELDS:
-        lengths = bytes(
-            length_to_byte(leaf.doc_field_length(d, field, 0) or 0)
-            for d in range(leaf.doc_count_all())
-        )
-        meta.append((f"lengths:{field}", lengths))
-    db.executemany("INSERT INTO meta VALUES (?, ?)", meta)
-    batch: list[tuple[str, str, bytes, bytes]] = []
-    blocks: list[tuple[str, int, int, bytes]] = []
-    if schema.WORDS in leaf.indexed_field_names():
-        opener = _postings_opener(leaf)
-        for term, info in leaf.iter_field(schema.WORDS):
-            kept: Values = []
-            m = opener(term, info) if opener is not None else None
-            ids, tfs = read_postings(leaf, term, values=kept, matcher=m)
-            text = term.decode("utf-8") if isinstance(term, bytes) else term
-            batch.append((schema.WORDS, text, ids.tobytes(), tfs.tobytes()))
-            # The value lengths, then the values (small pickles); level 1 because a query
-            # decompresses a few blocks, and the lengths compress well.
-            blocks.extend(
-                (text, first, len(vs), zlib.compress(_packed(vs), 1)) for first, vs in kept
+class ArraysFile:
+    """A segment's arrays file being written: posting lists a term at a time, in term
+    order, then what the finished segment tells (:meth:`finish`).
+
+    Why apart from the export: a segment writer that has a term's postings in memory
+    (``segwriter``) writes them here as it writes the segment, instead of reading them
+    back from the segment afterwards.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        with contextlib.suppress(FileNotFoundError):
+            self._tmp.unlink()
+        self._db = db = sqlite3.connect(self._tmp)
+        try:
+            db.execute("PRAGMA journal_mode = OFF")
+            db.execute("PRAGMA synchronous = OFF")
+            db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB)")
+            db.execute(
+                "CREATE TABLE postings (field TEXT, term TEXT, ids BLOB, tfs BLOB,"
+                " PRIMARY KEY (field, term)) WITHOUT ROWID"
             )
-            if len(batch) >= 20_000:
-                db.executemany("INSERT INTO postings VALUES (?, ?, ?, ?)", batch)
-                db.executemany("INSERT INTO positions VALUES (?, ?, ?, ?)", blocks)
-                batch.clear()
-                blocks.clear()
-    db.executemany("INSERT INTO postings VALUES (?, ?, ?, ?)", batch)
-    db.executemany("INSERT INTO positions VALUES (?, ?, ?, ?)", blocks)
-    db.commit()
+            db.execute(
+                "CREATE TABLE positions (term TEXT, start INTEGER, count INTEGER, data BLOB,"
+                " PRIMARY KEY (term, start)) WITHOUT ROWID"
+            )
+        except BaseException:
+            self.discard()
+            raise
+        self._batch: list[tuple[str, str, bytes, bytes]] = []
+        self._blocks: list[tuple[str, int, int, bytes]] = []
+
+    def add(self, term: bytes, ids: array[int], tfs: array[float], blocks: Values) -> None:
+        """One term's sections and weights, and per Whoosh block of its list the list
+        index of its first posting and its position values."""
+        text = term.decode("utf-8")
+        self._batch.append((schema.WORDS, text, ids.tobytes(), tfs.tobytes()))
+        # The value lengths, then the values (small pickles); level 1 because a query
+        # decompresses a few blocks, and the lengths compress well.
+        self._blocks.extend(
+            (text, first, len(vs), zlib.compress(_packed(vs), 1)) for first, vs in blocks
+        )
+        if len(self._batch) >= 20_000:
+            self._flush()
+
+    def _flush(self) -> None:
+        self._db.executemany("INSERT INTO postings VALUES (?, ?, ?, ?)", self._batch)
+        self._db.executemany("INSERT INTO positions VALUES (?, ?, ?, ?)", self._blocks)
+        self._batch.clear()
+        self._blocks.clear()
+
+    def finish(self, leaf: Any) -> None:
+        """Add the facet values and field lengths of segment ``leaf``, and put the file
+        in place (written under a dot-name, then renamed)."""
+        self._flush()
+        meta: list[tuple[str, str | bytes]] = [("version", VERSION)]
+        for name in FACETS:
+            values = [str(v or "") for v in leaf.column_reader(name)]
+            distinct = sorted(set(values))
+            where = {v: i for i, v in enumerate(distinct)}
+            meta.append((f"facet:{name}", json.dumps(distinct, ensure_ascii=False)))
+            meta.append((f"facet-of:{name}", array(_IDS, [where[v] for v in values]).tobytes()))
+        for field in FIELDS:
+            lengths = bytes(
+                length_to_byte(leaf.doc_field_length(d, field, 0) or 0)
+                for d in range(leaf.doc_count_all())
+            )
+            meta.append((f"lengths:{field}", lengths))
+        self._db.executemany("INSERT INTO meta VALUES (?, ?)", meta)
+        self._db.commit()
+        self._db.close()
+        with open(self._tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(self._tmp, self.path)
+
+    def discard(self) -> None:
+        with contextlib.suppress(sqlite3.Error):
+            self._db.close()
+        self._tmp.unlink(missing_ok=True)
 
 
 def _postings_opener(leaf: Any) -> Callable[[bytes, Any], Any] | None:

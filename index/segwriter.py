@@ -30,6 +30,8 @@ as it was) rather than publishing an incomplete vocabulary.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import heapq
 import marshal
 import sqlite3
@@ -49,6 +51,22 @@ from index.schema import WORDS
 
 # A term's postings: section numbers, weights, encoded positions.
 TermPostings = tuple["array[int]", "array[float]", list[bytes]]
+
+# While a build runs, the analysis caches and the pool hold hundreds of thousands of
+# objects, and CPython's default collector walks them all again and again: 5.5 s of a
+# 58 s build of 23 MB in one process, 0.7 s with these thresholds (same peak memory).
+BUILD_GC_THRESHOLD = (100_000, 50, 1000)
+
+
+@contextlib.contextmanager
+def fewer_collections() -> Iterator[None]:
+    """Collect garbage less often while indexing (the thresholds are the process's)."""
+    old = gc.get_threshold()
+    gc.set_threshold(*BUILD_GC_THRESHOLD)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
 
 
 class _MemoryLengths:
@@ -295,6 +313,7 @@ class BuildTask(SubWriterTask):
         if not self.multisegment:
             super().run()  # its segment is merged by the parent: nothing of ours to add
             return
+        gc.set_threshold(*BUILD_GC_THRESHOLD)  # a process of its own: for good
         ix = self.storage.open_index(self.indexname)
         # The parent locks the index; this writer only writes its own segment.
         writer = self.writer = FastSegmentWriter(ix, _lk=False, **self.kwargs)

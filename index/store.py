@@ -558,8 +558,14 @@ class WhooshStore:
 
         ``procs`` > 1 analyses in that many worker processes (on-disk indexes only).
         """
+        from index.segwriter import fewer_collections
+
         if self.folder is None:
             procs = 1
+        with fewer_collections():
+            yield from self._writing(wait, procs)
+
+    def _writing(self, wait: float, procs: int) -> Iterator[StoreWriter]:
         w = StoreWriter(self._ix, wait=wait, procs=procs)
         # Words are stored as they are analysed, by whichever process analyses them (a
         # build worker hands over its last ones before it exits: ``segwriter``).

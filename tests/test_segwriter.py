@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import os
 import shutil
@@ -123,3 +124,22 @@ def test_arrays_written_with_the_segment_are_those_the_export_reads_back(
     assert postings.export_missing(gen, ix.whoosh_index) == 1
     assert _rows(written) == direct
     ix.close()
+
+
+def test_a_build_collects_garbage_less_often_and_restores_the_collector(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = gc.get_threshold()
+    during: list[tuple[int, int, int]] = []
+    prepare = builder.prepare
+
+    def recording(*args: object, **kwargs: object) -> builder.Prepared:
+        during.append(gc.get_threshold())
+        return prepare(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(builder, "prepare", recording)
+    ix = WhooshStore.create(tmp_path / "ix")
+    builder.update(ix, [SEEDS])
+    ix.close()
+    assert during and set(during) == {segwriter.BUILD_GC_THRESHOLD}
+    assert gc.get_threshold() == before != segwriter.BUILD_GC_THRESHOLD

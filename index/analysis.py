@@ -236,7 +236,7 @@ SINK_BATCH = 5000
 # The index terms (:func:`_kept_word`) of the words :func:`index_terms` met since the
 # last ``drain_seen()``, and whether each is an ellipsis head; at most ``_KEPT_MAX``.
 _KEPT: dict[str, tuple[tuple[str, ...], bool]] = {}
-_KEPT_MAX = 500_000
+_KEPT_MAX = 200_000  # about 60 MB; most tokens are of the commonest words
 
 
 def drain_seen() -> dict[str, WordTerms]:

@@ -33,6 +33,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import heapq
+import itertools
 import marshal
 import sqlite3
 import sys
@@ -113,6 +114,9 @@ class _RankedPool(PostingPool):
     def add(self, item: tuple[str, bytes, int, float, bytes | None]) -> None:
         if item[0] != WORDS:
             super().add(item)
+            if self.currentsize + self._bytes > self.limit:
+                self._spill()
+                self.save()
             return
         _, tbytes, docnum, weight, vbytes = item
         got = self._terms.get(tbytes)
@@ -126,8 +130,9 @@ class _RankedPool(PostingPool):
         got[1].append(weight)
         got[2].append(vbytes or b"")
         self._bytes += 60 + len(vbytes or b"")
-        if self._bytes > self.limit:
+        if self.currentsize + self._bytes > self.limit:  # one budget for both
             self._spill()
+            self.save()
 
     def _spill(self) -> None:
         path, f = self._new_run()
@@ -250,9 +255,20 @@ class FastSegmentWriter(SegmentWriter):
             return
         self.perdocwriter.close()
         pdr = self.per_document_reader() if self.codec.length_stats else None
-        others = list(PostingPool.iter_postings(pool))  # the other fields: a few per section
+        # The other fields' postings, sorted by field: those before the ranked field's
+        # name, then the ranked field, then the rest (streamed from spilled runs).
+        others = iter(PostingPool.iter_postings(pool))
+        after: list[Any] = []
+
+        def before() -> Iterator[Any]:
+            for p in others:
+                if p[0] > WORDS:
+                    after.append(p)
+                    return
+                yield p
+
         fw = self.fieldwriter
-        fw.add_postings(self.schema, pdr, [p for p in others if p[0] < WORDS])
+        fw.add_postings(self.schema, pdr, before())
         length = pdr.doc_field_length_reader(WORDS) if pdr is not None else lambda d: 0
         self._arrays = self._open_arrays()
         fw.start_field(WORDS, self.schema[WORDS])
@@ -264,7 +280,7 @@ class FastSegmentWriter(SegmentWriter):
                 except (OSError, sqlite3.Error):
                     self._drop_arrays()  # the export after the commit writes them
         fw.finish_field()
-        fw.add_postings(self.schema, pdr, [p for p in others if p[0] > WORDS])
+        fw.add_postings(self.schema, pdr, itertools.chain(after, others))
         fw.close()
         if pdr is not None:
             pdr.close()

@@ -36,6 +36,7 @@ import heapq
 import itertools
 import marshal
 import sqlite3
+import struct
 import sys
 from array import array
 from collections.abc import Iterator, Sequence
@@ -52,6 +53,8 @@ from index.schema import WORDS
 
 # A term's postings: section numbers, weights, encoded positions.
 TermPostings = tuple["array[int]", "array[float]", list[bytes]]
+
+_SIZE = struct.Struct("<I")  # the length of a spilled term's record
 
 # While a build runs, the analysis caches and the pool hold hundreds of thousands of
 # objects, and CPython's default collector walks them all again and again: 5.5 s of a
@@ -139,7 +142,8 @@ class _RankedPool(PostingPool):
         with f:
             for term in sorted(self._terms):
                 ids, weights, values = self._terms[term]
-                f.write(marshal.dumps((term, ids.tobytes(), weights.tobytes(), values)))
+                data = marshal.dumps((term, ids.tobytes(), weights.tobytes(), values))
+                f.write(_SIZE.pack(len(data)) + data)
         self._runs.append(path)
         self._terms = {}
         self._bytes = 0
@@ -147,11 +151,10 @@ class _RankedPool(PostingPool):
     def _read_spilled(self, path: str) -> Iterator[tuple[bytes, TermPostings]]:
         f = self._open_run(path)
         try:
-            while True:
-                try:
-                    term, ids, weights, values = marshal.load(f)
-                except EOFError:
-                    return
+            # A term's record in one read: marshal.load from the file reads each of its
+            # values apart (about 2 µs a posting; from bytes, about a tenth of that).
+            while head := f.read(_SIZE.size):
+                term, ids, weights, values = marshal.loads(f.read(_SIZE.unpack(head)[0]))
                 yield term, (array("I", ids), array("d", weights), values)
         finally:
             f.close()

@@ -143,3 +143,17 @@ def test_a_build_collects_garbage_less_often_and_restores_the_collector(
     ix.close()
     assert during and set(during) == {segwriter.BUILD_GC_THRESHOLD}
     assert gc.get_threshold() == before != segwriter.BUILD_GC_THRESHOLD
+
+
+def test_an_index_in_memory_spills_its_pool_in_memory(monkeypatch: pytest.MonkeyPatch) -> None:
+    from search import Index
+
+    reference = Index.in_memory([SEEDS])
+    monkeypatch.setattr(store, "WRITER_MB", 0.05)  # runs in Whoosh's memory storage
+    spilled = Index.in_memory([SEEDS])
+    for query in ("hyrstopp sjuksköterskor", "budget", "protokoll paragraf"):
+        a, b = reference.search(query, limit=20), spilled.search(query, limit=20)
+        assert a.total == b.total > 0
+        assert [(h.section_id, h.score) for h in a.hits] == [
+            (h.section_id, h.score) for h in b.hits
+        ]

@@ -258,6 +258,11 @@ def set_sink(sink: Sink | None) -> None:
     _SINK = _SINK_GIVEN = sink
 
 
+def given_sink() -> Sink | None:
+    """The sink set last (:func:`set_sink`), even one that has failed a batch."""
+    return _SINK_GIVEN
+
+
 def flush_pending() -> bool:
     """Hand the words not yet handed over to the sink set last (even one that failed a
     batch: it may work now); True when none is left.

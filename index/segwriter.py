@@ -328,11 +328,15 @@ class BuildTask(SubWriterTask):
     """A build worker: Whoosh's, with :class:`FastSegmentWriter`, and finishing its
     segment's arrays and words before it exits (see module docstring)."""
 
+    sink: analysis.Sink | None = None  # where its analysed words go (set by the parent)
+
     def run(self) -> None:
         if not self.multisegment:
             super().run()  # its segment is merged by the parent: nothing of ours to add
             return
         gc.set_threshold(*BUILD_GC_THRESHOLD)  # a process of its own: for good
+        if self.sink is not None:
+            analysis.set_sink(self.sink)  # the parent's (a spawned worker does not inherit it)
         ix = self.storage.open_index(self.indexname)
         # The parent locks the index; this writer only writes its own segment.
         writer = self.writer = FastSegmentWriter(ix, _lk=False, **self.kwargs)

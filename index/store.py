@@ -367,6 +367,9 @@ def _checked_mp_writer(ix: Any, **options: Any) -> Any:
                     self.subargs,
                     self.multisegment,
                 )
+                # Its sink for the words it analyses: inherited by a forked worker, and
+                # sent to one started by "spawn" (macOS's default) with the task.
+                task.sink = analysis.given_sink()
                 self.tasks.append(task)
                 task.start()
                 return task

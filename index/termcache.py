@@ -253,6 +253,13 @@ class _Sink:
         self._db: sqlite3.Connection | None = None
         self._pid = 0
 
+    def __getstate__(self) -> dict[str, Path]:
+        # Sent to a build worker that was spawned, not forked: the path, no connection.
+        return {"path": self.path}
+
+    def __setstate__(self, state: dict[str, Path]) -> None:
+        self.__init__(state["path"])  # type: ignore[misc]
+
     def __call__(self, items: list[tuple[str, WordTerms]]) -> bool:
         """Store ``items``; False when the table cannot be written (a full disk, a lock
         held too long). It is called deep inside a worker's indexing, where an exception

@@ -200,3 +200,26 @@ def test_words_stored_while_the_irregular_list_cannot_be_made_are_listed_later(
     later = termcache.TermCache(tmp_path)
     assert _listed(later) == {w for w in words if analysis.irregular(w, analysis.analyze_word(w))}
     later.close()
+
+
+def test_workers_started_by_spawn_store_their_words_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # macOS starts processes by "spawn": a worker inherits no module state from the
+    # parent, so it is handed the sink with its task.
+    import multiprocessing
+
+    monkeypatch.setattr(analysis, "SINK_BATCH", 7)
+    analysis.drain_seen()
+    method = multiprocessing.get_start_method()
+    multiprocessing.set_start_method("spawn", force=True)
+    try:
+        store = WhooshStore.create(tmp_path / "ix")
+        report = builder.update(store, [_docs(tmp_path / "docs")], procs=2)
+        store.close()
+    finally:
+        multiprocessing.set_start_method(method, force=True)
+    assert report.added == len(TEXTS) * 5 and not report.failed
+    words = set().union(*(analysis.raw_words(t) for t in TEXTS))
+    assert words <= _table(tmp_path / "ix").keys()
+    analysis.drain_seen()

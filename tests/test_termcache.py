@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -28,6 +29,16 @@ def _docs(folder: Path) -> Path:
     return folder
 
 
+@pytest.fixture
+def small_batches(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Words handed to the sink 7 at a time (several batches from a small build), and no
+    word this test process analysed before counted as the build's."""
+    monkeypatch.setattr(analysis, "SINK_BATCH", 7)
+    analysis.drain_seen()
+    yield
+    analysis.drain_seen()
+
+
 def _listed(cache: termcache.TermCache) -> set[str] | None:
     """The irregular words the cache lists (under any of the keys they lack)."""
     by_key = cache._irregular()
@@ -41,10 +52,8 @@ def _table(folder: Path) -> dict[str, tuple[str, str, str]]:
 
 @pytest.mark.parametrize("procs", [1, 2])
 def test_every_word_is_stored_with_its_analysis(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, procs: int
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, procs: int, small_batches: None
 ) -> None:
-    monkeypatch.setattr(analysis, "SINK_BATCH", 7)  # several batches from a small build
-    analysis.drain_seen()  # words this test process analysed before are not the build's
     parent_analysed: list[int] = []
     save = termcache.TermCache.save_seen
 
@@ -63,7 +72,6 @@ def test_every_word_is_stored_with_its_analysis(
     for w in words:
         t = analysis.analyze_word(w)
         assert table[w] == (t.stem, " ".join(t.parts), t.loose), w
-    analysis.drain_seen()
     if procs > 1:
         # The workers stored their words, the last few before they exited: the parent
         # analysed none of them.
@@ -72,12 +80,10 @@ def test_every_word_is_stored_with_its_analysis(
 
 @pytest.mark.parametrize("procs", [1, 2])
 def test_a_sink_that_cannot_write_loses_no_word(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, procs: int
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, procs: int, small_batches: None
 ) -> None:
     # The table cannot be written while documents are indexed (a lock held too long, a
     # full disk): the build goes on, and the words are stored at its end.
-    monkeypatch.setattr(analysis, "SINK_BATCH", 7)
-    analysis.drain_seen()
     insert = termcache._insert
 
     def failing(db: sqlite3.Connection, items: list[tuple[str, analysis.WordTerms]]) -> None:
@@ -93,16 +99,13 @@ def test_a_sink_that_cannot_write_loses_no_word(
     store.close()
     words = set().union(*(analysis.raw_words(t) for t in TEXTS))
     assert words <= _table(tmp_path / "ix").keys()
-    analysis.drain_seen()
 
 
 def test_a_worker_that_cannot_store_its_words_fails_the_build_and_changes_nothing(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, small_batches: None
 ) -> None:
     # The table stays unwritable in the workers to the end: publishing their segments
     # would leave words unknown to the term cache (no suggestions, no loose matches).
-    monkeypatch.setattr(analysis, "SINK_BATCH", 7)
-    analysis.drain_seen()
     parent = os.getpid()
     insert = termcache._insert
 
@@ -122,7 +125,6 @@ def test_a_worker_that_cannot_store_its_words_fails_the_build_and_changes_nothin
         builder.update(store, [_docs(tmp_path / "docs")], procs=2)
     assert store.counts() == before
     store.close()
-    analysis.drain_seen()
 
 
 def test_irregular_words_are_kept_apart_and_filled_into_older_tables(tmp_path: Path) -> None:
@@ -156,13 +158,11 @@ def test_irregular_words_are_kept_apart_and_filled_into_older_tables(tmp_path: P
 
 
 def test_document_title_words_are_stored_whichever_worker_ranked_them(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, small_batches: None
 ) -> None:
     # A record's title is ranked with each of its sections but is not in their text:
     # its words are analysed by the workers only, and the words of a worker's last
     # batch must be handed over before it exits.
-    monkeypatch.setattr(analysis, "SINK_BATCH", 7)
-    analysis.drain_seen()
     docs = tmp_path / "docs"
     docs.mkdir()
     records = [
@@ -181,7 +181,6 @@ def test_document_title_words_are_stored_whichever_worker_ranked_them(
     store.close()
     table = _table(tmp_path / "ix")
     assert {f"titelord{i}" for i in range(150)} <= table.keys()
-    analysis.drain_seen()
 
 
 def test_words_stored_while_the_irregular_list_cannot_be_made_are_listed_later(
@@ -203,14 +202,12 @@ def test_words_stored_while_the_irregular_list_cannot_be_made_are_listed_later(
 
 
 def test_workers_started_by_spawn_store_their_words_too(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, small_batches: None
 ) -> None:
     # macOS starts processes by "spawn": a worker inherits no module state from the
     # parent, so it is handed the sink with its task.
     import multiprocessing
 
-    monkeypatch.setattr(analysis, "SINK_BATCH", 7)
-    analysis.drain_seen()
     method = multiprocessing.get_start_method()
     multiprocessing.set_start_method("spawn", force=True)
     try:
@@ -222,4 +219,3 @@ def test_workers_started_by_spawn_store_their_words_too(
     assert report.added == len(TEXTS) * 5 and not report.failed
     words = set().union(*(analysis.raw_words(t) for t in TEXTS))
     assert words <= _table(tmp_path / "ix").keys()
-    analysis.drain_seen()

@@ -3,10 +3,11 @@
 Why: Whoosh walks a posting list one posting at a time through a tree of matchers, and
 every block it decodes carries the positions too; a search costs about 3 µs per posting
 (50 ms for one word in 17,000 sections). Ranking plain words needs only (section,
-weighted frequency) pairs and the field lengths. After each commit every new segment gets
-``<segment id>.rsp`` holding those as packed arrays, so a list is one SELECT and one
-``array.frombytes`` away. The positions of the ranked field are kept there too, a Whoosh
-block's worth per row, for the proximity bonus of a few candidates per search.
+weighted frequency) pairs and the field lengths. Every segment gets ``<segment id>.rsp``
+holding those as packed arrays, so a list is one SELECT and one ``array.frombytes`` away:
+written with the segment (``segwriter``), or after the commit (:func:`export_missing`)
+for a segment written without it. The positions of the ranked field are kept there too,
+a Whoosh block's worth per row, for the proximity bonus of a few candidates per search.
 
 The file name matches Whoosh's pattern for segment files, so Whoosh deletes it together
 with its segment after a merge. A file is written under a dot-name (which Whoosh leaves

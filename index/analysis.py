@@ -504,7 +504,7 @@ def index_terms(value: str) -> dict[str, tuple[list[int], float]]:
             else:
                 terms, head = known
             pending = (word, pos, weight) if head else None
-            for term in terms:
+            for term in terms:  # as ``_add`` does, inline: this runs for every token
                 at = positions.get(term)
                 if at is None:
                     positions[term] = [pos]
@@ -524,8 +524,3 @@ def _add(
     else:
         positions[term] = [at]
         weights[term] = w
-
-
-def raw_words(text: str) -> set[str]:
-    """The distinct lower-cased, non-stop words of a text, unanalysed."""
-    return set(map(str.lower, TOKEN_RE.findall(normalize(text)))) - SWEDISH_STOPWORDS

@@ -6,11 +6,17 @@ from pathlib import Path
 
 import pytest
 
+from index.analysis import SWEDISH_STOPWORDS, TOKEN_RE, normalize
 from search import Index
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 SHARED = ROOT.parent / "shared"
+
+
+def raw_words(text: str) -> set[str]:
+    """The distinct lower-cased, non-stop words of a text, unanalysed."""
+    return set(map(str.lower, TOKEN_RE.findall(normalize(text)))) - SWEDISH_STOPWORDS
 
 
 @pytest.fixture(scope="session")

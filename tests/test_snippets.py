@@ -1,9 +1,10 @@
 from pathlib import Path
 
-from index import analysis
 from index.analysis import normalize
 from search.api import Index
 from search.snippets import SNIPPET_CHARS, make_snippet, mark
+
+from .conftest import raw_words
 
 
 def test_snippet_centres_on_matches_and_marks_them() -> None:
@@ -82,7 +83,7 @@ def test_snippets_that_tokenize_only_near_the_keys_mark_the_same_matches(
     irregular = ix._store.terms.irregular_for
     compared = 0
     for i, text in enumerate(texts):
-        words = sorted(analysis.raw_words(text))
+        words = sorted(raw_words(text))
         if len(words) < 4:
             continue
         # A few of the section's own words, and lemmas that irregular forms lead to.

@@ -14,6 +14,8 @@ from index import analysis, builder, termcache
 from index.errors import BuildError
 from index.store import WhooshStore
 
+from .conftest import raw_words
+
 TEXTS = [
     "Regionstyrelsen beslutade om hyrstopp för sjuksköterskor inom hälso- och sjukvården.",
     "Kollektivtrafiken får en ny taxa; barn reser gratis under sommaren.",
@@ -67,7 +69,7 @@ def test_every_word_is_stored_with_its_analysis(
     builder.update(store, [_docs(tmp_path / "docs")], procs=procs)
     store.close()
     table = _table(tmp_path / "ix")
-    words = set().union(*(analysis.raw_words(t) for t in TEXTS))
+    words = set().union(*(raw_words(t) for t in TEXTS))
     assert words <= table.keys()
     for w in words:
         t = analysis.analyze_word(w)
@@ -97,7 +99,7 @@ def test_a_sink_that_cannot_write_loses_no_word(
     assert report.added == len(TEXTS) * 5 and not report.failed
     assert store.counts() == (len(TEXTS) * 5, len(TEXTS) * 5)  # no worker lost its share
     store.close()
-    words = set().union(*(analysis.raw_words(t) for t in TEXTS))
+    words = set().union(*(raw_words(t) for t in TEXTS))
     assert words <= _table(tmp_path / "ix").keys()
 
 
@@ -217,5 +219,5 @@ def test_workers_started_by_spawn_store_their_words_too(
     finally:
         multiprocessing.set_start_method(method, force=True)
     assert report.added == len(TEXTS) * 5 and not report.failed
-    words = set().union(*(analysis.raw_words(t) for t in TEXTS))
+    words = set().union(*(raw_words(t) for t in TEXTS))
     assert words <= _table(tmp_path / "ix").keys()

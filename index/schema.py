@@ -14,6 +14,7 @@ from typing import Any
 
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 from whoosh.formats import Positions
+from whoosh.system import pack_uint
 
 from index import analysis
 
@@ -54,13 +55,43 @@ class RankedText(TEXT):
     def index(
         self, value: Any, **kwargs: Any
     ) -> Generator[tuple[bytes, int, float | int, bytes], Any, None]:
-        fmt = self.format
-        if not isinstance(value, str) or not isinstance(fmt, Positions):
+        if not isinstance(value, str) or not isinstance(self.format, Positions):
             yield from super().index(value, **kwargs)
             return
+        yield from self.postings(value)
+
+    def postings(self, value: str) -> list[tuple[bytes, int, float, bytes]]:
+        """``index`` as a list: each term, its frequency, weight and encoded positions.
+
+        A term at one position (most of a section's terms) is encoded from a table,
+        where Whoosh's ``Positions.encode`` pickles a list per posting. Each posting
+        still gets a value object of its own: whoosh3 pickles a block's values, and
+        pickle writes an object met twice as a reference, so shared values would change
+        the bytes of the segment (not what they decode to).
+        """
+        fmt = self.format
+        if not isinstance(fmt, Positions):
+            raise TypeError(f"the ranked field needs a Positions format, not {fmt!r}")
         boost = fmt.field_boost
+        one = _ONE_POSITION if type(fmt) is Positions else None
+        out = []
         for term, (positions, weight) in analysis.index_terms(value).items():
-            yield term.encode("utf-8"), len(positions), weight * boost, fmt.encode(positions)
+            if one is not None and len(positions) == 1:
+                tail = one.get(positions[0])
+                if tail is None:
+                    tail = one[positions[0]] = fmt.encode(positions)[_ONE_HEAD_SIZE:]
+                encoded = _ONE_HEAD + tail  # a new object (see above)
+            else:
+                encoded = fmt.encode(positions)
+            out.append((term.encode("utf-8"), len(positions), weight * boost, encoded))
+        return out
+
+
+# ``Positions.encode`` of a single position: a count of 1, then the pickled list of the
+# position, by position (the encoding depends on nothing else).
+_ONE_HEAD = pack_uint(1)
+_ONE_HEAD_SIZE = len(_ONE_HEAD)
+_ONE_POSITION: dict[int, bytes] = {}
 
 
 def build_schema() -> Schema:

@@ -43,13 +43,14 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from whoosh.formats import Positions
 from whoosh.multiproc import SubWriterTask
 from whoosh.util.numeric import byte_to_length
 from whoosh.writing import PostingPool, SegmentWriter
 
 from index import analysis, postings
 from index.postings import ArraysFile
-from index.schema import WORDS
+from index.schema import WORDS, RankedText
 
 # A term's postings: section numbers, weights, encoded positions.
 TermPostings = tuple["array[int]", "array[float]", list[bytes]]
@@ -136,6 +137,36 @@ class _RankedPool(PostingPool):
         if self.currentsize + self._bytes > self.limit:  # one budget for both
             self._spill()
             self.save()
+
+    def add_ranked(self, docnum: int, items: list[tuple[bytes, int, float, bytes]]) -> int:
+        """:meth:`add` for all of a section's ranked postings at once; returns its length.
+
+        Whoosh adds a posting at a time, as a tuple through a method call: for the ranked
+        field, a tenth of a build's time (profiled on 23 MB).
+        """
+        if not items:
+            return 0
+        self.fieldnames.add(WORDS)
+        terms = self._terms
+        length = 0
+        size = 0
+        for tbytes, freq, weight, vbytes in items:
+            length += freq
+            got = terms.get(tbytes)
+            if got is None:
+                got = terms[tbytes] = (array("I"), array("d"), [])
+                size += 200 + len(tbytes)
+            elif docnum <= got[0][-1]:
+                self.unsorted = True
+            got[0].append(docnum)
+            got[1].append(weight)
+            got[2].append(vbytes)
+            size += 60 + len(vbytes)
+        self._bytes += size
+        if self.currentsize + self._bytes > self.limit:
+            self._spill()
+            self.save()
+        return length
 
     def _spill(self) -> None:
         path, f = self._new_run()
@@ -246,6 +277,65 @@ class FastSegmentWriter(SegmentWriter):
         super().__init__(ix, limitmb=limitmb, **kwargs)
         self.pool = _RankedPool(self._tempstorage, self.newsegment, limitmb=limitmb)
         self._arrays: ArraysFile | None = None
+        # No field with a spelling field or term vectors (left to Whoosh's add_document).
+        fields = [self.schema[name] for name in self.schema.names()]
+        self._simple = not any(f.separate_spelling() or f.vector for f in fields)
+        self._ranked = self.schema[WORDS] if WORDS in self.schema.names() else None
+
+    def add_document(self, **fields: Any) -> None:
+        """Whoosh's ``add_document``, with the ranked field's postings pooled in one call
+        (:meth:`_RankedPool.add_ranked`) instead of one call a posting.
+
+        Anything this does not cover (boosts, ``_stored_`` values, spelling or vector
+        fields, a ranked value that is not text) goes to Whoosh's own method.
+        """
+        pool = self.pool
+        words = fields.get(WORDS)
+        field = self._ranked
+        if (
+            not isinstance(words, str)
+            or not isinstance(pool, _RankedPool)
+            or not isinstance(field, RankedText)
+            or type(field.format) is not Positions
+            or not self._simple
+            or any(name.startswith("_") for name in fields)
+        ):
+            super().add_document(**fields)
+            return
+        self._check_state()
+        schema = self.schema
+        names = sorted(fields)
+        self._check_fields(schema, names)
+        docnum = self.docnum
+        add_post = pool.add
+        pdw = self.perdocwriter
+        pdw.start_doc(docnum)
+        try:
+            for name in names:
+                value = fields[name]
+                if value is None:
+                    continue
+                field = schema[name]
+                length = 0
+                if name == WORDS:
+                    length = pool.add_ranked(docnum, field.postings(value))
+                elif field.indexed:
+                    scorable = field.scorable
+                    for tbytes, freq, weight, vbytes in field.index(value):
+                        if scorable:
+                            length += freq
+                        # As Whoosh's, which multiplies by the field boost (1.0).
+                        add_post((name, tbytes, docnum, weight * 1.0, vbytes))
+                pdw.add_field(name, field, value if field.stored else None, length)
+                column = field.column_type
+                if column:
+                    pdw.add_column_value(name, column, field.to_column_value(value))
+        except ValueError:
+            pdw.cancel_doc()
+            raise
+        pdw.finish_doc()
+        self._added = True
+        self.docnum += 1
 
     def per_document_reader(self) -> Any:
         reader = super().per_document_reader()

@@ -43,6 +43,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from whoosh.fields import ID, NUMERIC
 from whoosh.formats import Positions
 from whoosh.multiproc import SubWriterTask
 from whoosh.util.numeric import byte_to_length
@@ -56,6 +57,7 @@ from index.schema import WORDS, RankedText
 TermPostings = tuple["array[int]", "array[float]", list[bytes]]
 
 _SIZE = struct.Struct("<I")  # the length of a spilled term's record
+_ITEMS_CACHED = 50_000  # keyword values whose postings a writer keeps at most
 
 # While a build runs, the analysis caches and the pool hold hundreds of thousands of
 # objects, and CPython's default collector walks them all again and again: 5.5 s of a
@@ -281,6 +283,16 @@ class FastSegmentWriter(SegmentWriter):
         fields = [self.schema[name] for name in self.schema.names()]
         self._simple = not any(f.separate_spelling() or f.vector for f in fields)
         self._ranked = self.schema[WORDS] if WORDS in self.schema.names() else None
+        # Keyword and number fields other than the unique key repeat their values from
+        # section to section (kind, document, organisation, year...): their postings are
+        # made once per value. Whoosh's generic ``index`` of an ID value costs about as
+        # much as pooling a section's ranked postings.
+        self._repeating = {
+            name
+            for name, f in self.schema.items()
+            if type(f) in (ID, NUMERIC) and f.indexed and not f.unique
+        }
+        self._items: dict[tuple[str, Any], tuple[tuple[bytes, int, float, bytes], ...]] = {}
 
     def add_document(self, **fields: Any) -> None:
         """Whoosh's ``add_document``, with the ranked field's postings pooled in one call
@@ -308,6 +320,8 @@ class FastSegmentWriter(SegmentWriter):
         self._check_fields(schema, names)
         docnum = self.docnum
         add_post = pool.add
+        cached = self._items
+        repeating = self._repeating
         pdw = self.perdocwriter
         pdw.start_doc(docnum)
         try:
@@ -321,7 +335,16 @@ class FastSegmentWriter(SegmentWriter):
                     length = pool.add_ranked(docnum, field.postings(value))
                 elif field.indexed:
                     scorable = field.scorable
-                    for tbytes, freq, weight, vbytes in field.index(value):
+                    key = (name, value)
+                    keep = name in repeating and isinstance(value, (str, int))
+                    items = cached.get(key) if keep else None
+                    if items is None:
+                        items = tuple(field.index(value))
+                        if keep:
+                            if len(cached) >= _ITEMS_CACHED:
+                                cached.clear()
+                            cached[key] = items
+                    for tbytes, freq, weight, vbytes in items:
                         if scorable:
                             length += freq
                         # As Whoosh's, which multiplies by the field boost (1.0).

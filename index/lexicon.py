@@ -139,13 +139,19 @@ def _split(word: str, depth: int) -> tuple[Member, ...] | None:
     # What Snowball strips from the end is an ending, and a last member is more than an
     # ending with a letter before it: "kommunens" is not "kommun" + "ens", "nämnder" not
     # "nämn" + "der", "absorberande" not "absorber" + "ande"; "jour" + "boende" stays.
-    stem_end = len(snowball(word))
+    # The stem is taken only once a head is known: most of the tails tried have none,
+    # and stemming them was most of the time of splitting a new word.
+    stem_end = 0
     freq = _zipf()
-    for i in range(MIN_PART, min(len(word) - MIN_PART + 1, stem_end - 1)):
+    for i in range(MIN_PART, len(word) - MIN_PART + 1):
         head, tail = word[:i], word[i:]
         base = _head_base(head)
         if base is None:
             continue
+        if not stem_end:
+            stem_end = len(snowball(word))
+        if i >= stem_end - 1:
+            break
         options: list[tuple[Member, ...]] = []
         if tail not in _FUNCTION_WORDS and freq.get(tail, 0.0) >= _floor(tail, TAIL_ZIPF):
             options.append((Member(tail, tail),))

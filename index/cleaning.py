@@ -22,6 +22,9 @@ _BULLET_LINE = re.compile(rf"^\s*[{re.escape(BULLETS)}]\s+")
 _BROKEN = re.compile(r"(?<![^\W\d_])([^\W\d_]{2,})-\n[ \t]*([a-zåäöéü]{2,})")
 _INLINE_BROKEN = re.compile(r"\b([^\W\d_]{3,})-([a-zåäö]{3,})\b")
 _ELLIPSIS_NEXT = re.compile(r"^(och|eller|samt|resp|respektive|,)\b")
+# Where :data:`_INLINE_BROKEN` can match: a hyphen before three lower-case letters.
+_HYPHEN_LOWER = re.compile(r"-[a-zåäö]{3}")
+_LETTER = re.compile(r"[^\W\d_]")
 
 
 def _join_hyphen(m: re.Match[str]) -> str:
@@ -40,6 +43,32 @@ def _join_inline(m: re.Match[str]) -> str:
     if lexicon.is_broken_word(left, right):
         return left + right
     return m.group(0)
+
+
+def join_inline_breaks(text: str) -> str:
+    """``_INLINE_BROKEN.sub(_join_inline, text)``, the pattern tried only at its hyphens.
+
+    Why: the pattern starts at every word boundary and runs through the word before it
+    fails, which made it half of cleaning's time (1.45 s per 20 MB of the corpus, against
+    0.06 s so; the same output, ``tests/test_structure.py``). Each hyphen that three
+    lower-case letters follow is traced back to the start of its word (not past the last
+    match, as ``sub`` goes on from there), where the pattern is tried.
+    """
+    out: list[str] = []
+    last = 0
+    for candidate in _HYPHEN_LOWER.finditer(text):
+        start = candidate.start()
+        while start > last and _LETTER.match(text, start - 1):
+            start -= 1
+        m = _INLINE_BROKEN.match(text, start)
+        if m is None:
+            continue
+        out += (text[last:start], _join_inline(m))
+        last = m.end()
+    if not out:
+        return text
+    out.append(text[last:])
+    return "".join(out)
 
 
 def is_debris(line: str) -> bool:
@@ -74,7 +103,7 @@ def clean_text(text: str) -> str:
     text = text.replace("\u00a0", " ").replace("\t", " ")
     if "-\n" in text:
         text = _BROKEN.sub(_join_hyphen, text)
-    text = _INLINE_BROKEN.sub(_join_inline, text)
+    text = join_inline_breaks(text)
     text = re.sub(r"[ ]+\n", "\n", text)
     return drop_debris(text)
 

@@ -1,5 +1,8 @@
 """Structure-aware sections beyond the seeds: statutes, Markdown, cleaning of extractions."""
 
+import random
+
+from index import cleaning
 from index.cleaning import clean_text, display_text, drop_debris
 from index.models import Document
 from index.sections import split_sections
@@ -72,3 +75,20 @@ def test_display_text_joins_wrapped_lines_and_keeps_bullets() -> None:
         "▪ Första punkten",
         "▪ Andra punkten",
     ]
+
+
+def test_inline_breaks_joined_as_the_plain_pattern_would() -> None:
+    # join_inline_breaks tries the pattern only at hyphens; on any text it must give
+    # what the pattern's own sub gives (overlaps, digits, underscores, other letters).
+    rng = random.Random(7)
+    pieces = ["abc", "def", "ghij", "Kommunika", "tionschef", "e", "EU", "x²y", "1ab", "_ab"]
+    pieces += ["é", "Å", "ö", "ö", "-", "-", "-", "-", " ", "\n", "1", "_", "²"]
+    texts = ["".join(rng.choice(pieces) for _ in range(rng.randrange(1, 25))) for _ in range(5000)]
+    texts += [f"{rng.choice(texts)} Kommunika-tionschef {rng.choice(texts)}" for _ in range(50)]
+    tried = joined = 0
+    for text in texts:
+        expected = cleaning._INLINE_BROKEN.sub(cleaning._join_inline, text)
+        assert cleaning.join_inline_breaks(text) == expected, text
+        tried += cleaning._INLINE_BROKEN.search(text) is not None
+        joined += expected != text
+    assert tried > 200 and joined >= 50  # the texts do exercise the pattern and the joins

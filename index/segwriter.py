@@ -10,11 +10,12 @@ same bytes.
 
 Whoosh also pools every posting as a tuple of five objects (about 200 bytes), pickles
 each one to a sorted run on disk when the pool is full, and at the flush merges the runs
-and hands each posting through three method calls into a block. For the ranked field,
-nearly all postings, :class:`_RankedPool` keeps each term's postings in arrays instead
-(about 60 bytes a posting; a full pool spills them a term at a time), and the flush
-fills whoosh3's blocks a block at a time: the same blocks, statistics and term infos as
-posting by posting (``tests/test_segwriter.py`` compares the two).
+and hands each posting through three method calls into a block. :class:`_RankedPool`
+keeps each term's postings in arrays instead (about 60 bytes a posting and 500 a term;
+a full pool spills them a term at a time), and the flush fills whoosh3's blocks a block
+at a time: the same blocks, statistics and term infos as posting by posting
+(``tests/test_segwriter.py`` compares the two). The ranked field has nearly all the
+postings, and :meth:`FastSegmentWriter.add_document` pools a section's in one call.
 
 The flush also writes the segment's packed arrays (``postings``) from the postings it
 has in memory: the export read them back from the segment after the commit (a sixth of
@@ -33,7 +34,6 @@ from __future__ import annotations
 import contextlib
 import gc
 import heapq
-import itertools
 import marshal
 import sqlite3
 import struct
@@ -57,6 +57,10 @@ from index.schema import WORDS, RankedText
 TermPostings = tuple["array[int]", "array[float]", list[bytes]]
 
 _SIZE = struct.Struct("<I")  # the length of a spilled term's record
+# What the pool's arrays take, for its memory budget (measured with tracemalloc): a new
+# term's key, arrays and list about 500 bytes, a posting about 60 and its value's length.
+_TERM_BYTES = 500
+_POSTING_BYTES = 60
 _ITEMS_CACHED = 50_000  # keyword values whose postings a writer keeps at most
 
 # While a build runs, the analysis caches and the pool hold hundreds of thousands of
@@ -101,6 +105,10 @@ class _MemoryLengths:
         return get
 
 
+def _no_length(docnum: int) -> int:
+    return 0
+
+
 def _lengths_column() -> Any:
     from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 
@@ -108,37 +116,36 @@ def _lengths_column() -> Any:
 
 
 class _RankedPool(PostingPool):
-    """Whoosh's posting pool, with the ranked field's postings kept per term in arrays."""
+    """Whoosh's posting pool, with each term's postings kept in arrays.
+
+    Keyed by field and term, as Whoosh sorts postings; Whoosh's own list of tuples stays
+    empty. The ranked field has nearly all the postings, and its own way in
+    (:meth:`add_ranked`).
+    """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._terms: dict[bytes, TermPostings] = {}
+        self._terms: dict[tuple[str, bytes], TermPostings] = {}
         self._bytes = 0  # an estimate of the memory the arrays hold
         self._runs: list[str] = []  # spilled postings, sorted by term, in docnum order
         self.unsorted = False  # some section number came after a larger one
 
     def add(self, item: tuple[str, bytes, int, float, bytes | None]) -> None:
-        if item[0] != WORDS:
-            super().add(item)
-            if self.currentsize + self._bytes > self.limit:
-                self._spill()
-                self.save()
-            return
-        _, tbytes, docnum, weight, vbytes = item
-        got = self._terms.get(tbytes)
+        fieldname, tbytes, docnum, weight, vbytes = item
+        key = (fieldname, tbytes)
+        got = self._terms.get(key)
         if got is None:
-            self.fieldnames.add(WORDS)
-            got = self._terms[tbytes] = (array("I"), array("d"), [])
-            self._bytes += 200 + len(tbytes)
+            self.fieldnames.add(fieldname)
+            got = self._terms[key] = (array("I"), array("d"), [])
+            self._bytes += _TERM_BYTES + len(tbytes)
         elif docnum <= got[0][-1]:
             self.unsorted = True
         got[0].append(docnum)
         got[1].append(weight)
         got[2].append(vbytes or b"")
-        self._bytes += 60 + len(vbytes or b"")
-        if self.currentsize + self._bytes > self.limit:  # one budget for both
+        self._bytes += _POSTING_BYTES + len(vbytes or b"")
+        if self._bytes > self.limit:
             self._spill()
-            self.save()
 
     def add_ranked(self, docnum: int, items: list[tuple[bytes, int, float, bytes]]) -> int:
         """:meth:`add` for all of a section's ranked postings at once; returns its length.
@@ -154,75 +161,75 @@ class _RankedPool(PostingPool):
         size = 0
         for tbytes, freq, weight, vbytes in items:
             length += freq
-            got = terms.get(tbytes)
+            key = (WORDS, tbytes)
+            got = terms.get(key)
             if got is None:
-                got = terms[tbytes] = (array("I"), array("d"), [])
-                size += 200 + len(tbytes)
+                got = terms[key] = (array("I"), array("d"), [])
+                size += _TERM_BYTES + len(tbytes)
             elif docnum <= got[0][-1]:
                 self.unsorted = True
             got[0].append(docnum)
             got[1].append(weight)
             got[2].append(vbytes)
-            size += 60 + len(vbytes)
+            size += _POSTING_BYTES + len(vbytes)
         self._bytes += size
-        if self.currentsize + self._bytes > self.limit:
+        if self._bytes > self.limit:
             self._spill()
-            self.save()
         return length
 
     def _spill(self) -> None:
         path, f = self._new_run()
         with f:
-            for term in sorted(self._terms):
-                ids, weights, values = self._terms[term]
-                data = marshal.dumps((term, ids.tobytes(), weights.tobytes(), values))
+            for key in sorted(self._terms):
+                ids, weights, values = self._terms[key]
+                data = marshal.dumps((*key, ids.tobytes(), weights.tobytes(), values))
                 f.write(_SIZE.pack(len(data)) + data)
         self._runs.append(path)
         self._terms = {}
         self._bytes = 0
 
-    def _read_spilled(self, path: str) -> Iterator[tuple[bytes, TermPostings]]:
+    def _read_spilled(self, path: str) -> Iterator[tuple[tuple[str, bytes], TermPostings]]:
         f = self._open_run(path)
         try:
             # A term's record in one read: marshal.load from the file reads each of its
             # values apart (about 2 µs a posting; from bytes, about a sixth of that).
             while head := f.read(_SIZE.size):
-                term, ids, weights, values = marshal.loads(f.read(_SIZE.unpack(head)[0]))
-                yield term, (array("I", ids), array("d", weights), values)
+                name, term, ids, weights, values = marshal.loads(f.read(_SIZE.unpack(head)[0]))
+                yield (name, term), (array("I", ids), array("d", weights), values)
         finally:
             f.close()
             self._remove_run(path)
 
-    def has_ranked(self) -> bool:
+    def has_postings(self) -> bool:
         return bool(self._terms or self._runs)
 
-    def ranked_postings(self) -> Iterator[tuple[bytes, TermPostings]]:
-        """Every term of the ranked field in byte order, its postings by section number."""
+    def term_postings(self) -> Iterator[tuple[tuple[str, bytes], TermPostings]]:
+        """Every (field, term) in Whoosh's order, its postings by section number."""
         sources = [self._read_spilled(p) for p in self._runs]
         sources.append(iter(sorted(self._terms.items())))
         self._runs, self._terms = [], {}
         merged = heapq.merge(*sources, key=lambda item: item[0])  # stable: runs in order
-        term, (ids, weights, values) = next(merged, (b"", (array("I"), array("d"), [])))
+        key, (ids, weights, values) = next(merged, (("", b""), (array("I"), array("d"), [])))
         if not ids:
             return
-        for nterm, (nids, nweights, nvalues) in merged:
-            if nterm == term:
+        for nkey, (nids, nweights, nvalues) in merged:
+            if nkey == key:
                 if nids[0] <= ids[-1]:
                     self.unsorted = True
                 ids.extend(nids)
                 weights.extend(nweights)
                 values.extend(nvalues)
                 continue
-            yield term, _sorted(ids, weights, values) if self.unsorted else (ids, weights, values)
-            term, ids, weights, values = nterm, nids, nweights, nvalues
-        yield term, _sorted(ids, weights, values) if self.unsorted else (ids, weights, values)
+            yield key, _sorted(ids, weights, values) if self.unsorted else (ids, weights, values)
+            key, ids, weights, values = nkey, nids, nweights, nvalues
+        yield key, _sorted(ids, weights, values) if self.unsorted else (ids, weights, values)
 
     def iter_postings(self) -> Any:
         """All postings as Whoosh's pool gives them (for a flush that does not call
-        :meth:`ranked_postings` first)."""
-        for term, (ids, weights, values) in self.ranked_postings():
+        :meth:`term_postings` first)."""
+        for (name, term), (ids, weights, values) in self.term_postings():
             self.current.extend(
-                (WORDS, term, d, w, v) for d, w, v in zip(ids, weights, values, strict=True)
+                (name, term, d, w, v) for d, w, v in zip(ids, weights, values, strict=True)
             )
         return super().iter_postings()
 
@@ -366,32 +373,24 @@ class FastSegmentWriter(SegmentWriter):
 
     def _flush_segment(self) -> None:
         pool = self.pool
-        if not isinstance(pool, _RankedPool) or not pool.has_ranked():
+        if not isinstance(pool, _RankedPool) or not pool.has_postings():
             super()._flush_segment()
             return
         self.perdocwriter.close()
         pdr = self.per_document_reader() if self.codec.length_stats else None
-        # The other fields' postings, sorted by field: those before the ranked field's
-        # name, then the ranked field, then the rest (streamed from spilled runs).
-        others = iter(PostingPool.iter_postings(pool))
-        after: list[Any] = []
-
-        def before() -> Iterator[Any]:
-            for p in others:
-                if p[0] > WORDS:
-                    after.append(p)
-                    return
-                yield p
-
         fw = self.fieldwriter
-        fw.add_postings(self.schema, pdr, before())
-        length = pdr.doc_field_length_reader(WORDS) if pdr is not None else lambda d: 0
         self._arrays = self._open_arrays()
-        fw.start_field(WORDS, self.schema[WORDS])
+        field = None
         try:
-            for term, term_postings in pool.ranked_postings():
+            for (name, term), term_postings in pool.term_postings():
+                if name != field:
+                    if field is not None:
+                        fw.finish_field()
+                    field = name
+                    fw.start_field(name, self.schema[name])
+                    length = pdr.doc_field_length_reader(name) if pdr is not None else _no_length
                 written = _write_term(fw, term, term_postings, length)
-                if self._arrays is not None:
+                if name == WORDS and self._arrays is not None:
                     try:
                         self._arrays.add(term, *written)
                     except (OSError, sqlite3.Error):
@@ -399,8 +398,8 @@ class FastSegmentWriter(SegmentWriter):
         except BaseException:
             self._drop_arrays()  # the segment fails: no file of it is left behind
             raise
-        fw.finish_field()
-        fw.add_postings(self.schema, pdr, itertools.chain(after, others))
+        if field is not None:
+            fw.finish_field()
         fw.close()
         if pdr is not None:
             pdr.close()

@@ -157,3 +157,46 @@ def test_an_index_in_memory_spills_its_pool_in_memory(monkeypatch: pytest.Monkey
         assert [(h.section_id, h.score) for h in a.hits] == [
             (h.section_id, h.score) for h in b.hits
         ]
+
+
+def test_documents_the_fast_path_does_not_cover_are_written_as_whoosh_writes_them() -> None:
+    # Boosts and ``_stored_`` values go to Whoosh's own add_document; plain documents
+    # take the fast path. Both kinds in one segment: the same postings and stored
+    # fields as Whoosh's writer gives them.
+    from whoosh.filedb.filestore import RamStorage
+
+    from index.schema import build_schema
+
+    docs: list[dict[str, object]] = [
+        {"kind": "section", "section_id": "a#1", "doc_id": "a", "words": "Hyrstopp för sköterskor"},
+        {"kind": "section", "section_id": "a#2", "doc_id": "a", "words": "Hyrstopp",
+         "_words_boost": 2.0},
+        {"kind": "section", "section_id": "b#1", "doc_id": "b", "words": "Budget 2024",
+         "_stored_doc_id": "B"},
+        {"kind": "doc", "section_id": "b", "doc_id": "b", "position": 3},
+    ]  # fmt: skip
+
+    def index_with(writer_class: type) -> list[object]:
+        ix = RamStorage().create_index(build_schema())
+        w = writer_class(ix)
+        for d in docs:
+            w.add_document(**d)
+        w.commit()
+        with ix.searcher() as s:
+            r = s.reader()
+            postings = []
+            for f, t in sorted(r.all_terms()):
+                m, items = r.postings(f, t), []
+                while m.is_active():
+                    items.append((m.id(), m.weight(), m.value()))
+                    m.next()
+                postings.append((f, t, items))
+            lengths = [r.doc_field_length(n, "words") for n in range(r.doc_count_all())]
+            return [postings, lengths, list(r.all_stored_fields())]
+
+    ours, whooshs = index_with(segwriter.FastSegmentWriter), index_with(SegmentWriter)
+    assert ours == whooshs
+    postings, _, stored = ours
+    words = {t: items for f, t, items in postings if f == "words"}  # type: ignore[misc]
+    assert [(d, w) for d, w, _ in words[b"hyrstopp"]] == [(0, 1.0), (1, 2.0)]  # boosted
+    assert stored[2]["doc_id"] == "B"  # type: ignore[index]

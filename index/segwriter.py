@@ -10,7 +10,7 @@ same bytes.
 
 Whoosh also pools every posting as a tuple of five objects (about 200 bytes), pickles
 each one to a sorted run on disk when the pool is full, and at the flush merges the runs
-and hands each posting through three method calls into a block. :class:`_RankedPool`
+and hands each posting through three method calls into a block. :class:`_ArrayPool`
 keeps each term's postings in arrays instead (about 60 bytes a posting and 500 a term;
 a full pool spills them a term at a time), and the flush fills whoosh3's blocks a block
 at a time: the same blocks, statistics and term infos as posting by posting
@@ -115,7 +115,7 @@ def _lengths_column() -> Any:
     return LENGTHS_COLUMN
 
 
-class _RankedPool(PostingPool):
+class _ArrayPool(PostingPool):
     """Whoosh's posting pool, with each term's postings kept in arrays.
 
     Keyed by field and term, as Whoosh sorts postings; Whoosh's own list of tuples stays
@@ -127,7 +127,7 @@ class _RankedPool(PostingPool):
         super().__init__(*args, **kwargs)
         self._terms: dict[tuple[str, bytes], TermPostings] = {}
         self._bytes = 0  # an estimate of the memory the arrays hold
-        self._runs: list[str] = []  # spilled postings, sorted by term, in docnum order
+        self._runs: list[str] = []  # spilled postings, by field and term, in docnum order
         self.unsorted = False  # some section number came after a larger one
 
     def add(self, item: tuple[str, bytes, int, float, bytes | None]) -> None:
@@ -284,7 +284,7 @@ class FastSegmentWriter(SegmentWriter):
 
     def __init__(self, ix: Any, limitmb: int = 128, **kwargs: Any) -> None:
         super().__init__(ix, limitmb=limitmb, **kwargs)
-        self.pool = _RankedPool(self._tempstorage, self.newsegment, limitmb=limitmb)
+        self.pool = _ArrayPool(self._tempstorage, self.newsegment, limitmb=limitmb)
         self._arrays: ArraysFile | None = None
         # No field with a spelling field or term vectors (left to Whoosh's add_document).
         fields = [self.schema[name] for name in self.schema.names()]
@@ -303,7 +303,7 @@ class FastSegmentWriter(SegmentWriter):
 
     def add_document(self, **fields: Any) -> None:
         """Whoosh's ``add_document``, with the ranked field's postings pooled in one call
-        (:meth:`_RankedPool.add_ranked`) instead of one call a posting.
+        (:meth:`_ArrayPool.add_ranked`) instead of one call a posting.
 
         Anything this does not cover (boosts, ``_stored_`` values, spelling or vector
         fields, a ranked value that is not text) goes to Whoosh's own method.
@@ -313,7 +313,7 @@ class FastSegmentWriter(SegmentWriter):
         field = self._ranked
         if (
             not isinstance(words, str)
-            or not isinstance(pool, _RankedPool)
+            or not isinstance(pool, _ArrayPool)
             or not isinstance(field, RankedText)
             or type(field.format) is not Positions
             or not self._simple
@@ -373,7 +373,7 @@ class FastSegmentWriter(SegmentWriter):
 
     def _flush_segment(self) -> None:
         pool = self.pool
-        if not isinstance(pool, _RankedPool) or not pool.has_postings():
+        if not isinstance(pool, _ArrayPool) or not pool.has_postings():
             super()._flush_segment()
             return
         self.perdocwriter.close()

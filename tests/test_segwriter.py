@@ -80,13 +80,13 @@ def test_segments_are_byte_identical_to_whooshs_own(
 
     ours = run(tmp_path / "ours")
     spills: list[int] = []
-    spill = segwriter._RankedPool._spill
+    spill = segwriter._ArrayPool._spill
 
-    def counting(pool: segwriter._RankedPool) -> None:
+    def counting(pool: segwriter._ArrayPool) -> None:
         spills.append(1)
         spill(pool)
 
-    monkeypatch.setattr(segwriter._RankedPool, "_spill", counting)
+    monkeypatch.setattr(segwriter._ArrayPool, "_spill", counting)
     ours_again = run(tmp_path / "ours2")
     monkeypatch.setattr(segwriter, "FastSegmentWriter", SegmentWriter)
     whooshs = run(tmp_path / "whoosh")

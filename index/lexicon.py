@@ -139,8 +139,9 @@ def _split(word: str, depth: int) -> tuple[Member, ...] | None:
     # What Snowball strips from the end is an ending, and a last member is more than an
     # ending with a letter before it: "kommunens" is not "kommun" + "ens", "nämnder" not
     # "nämn" + "der", "absorberande" not "absorber" + "ande"; "jour" + "boende" stays.
-    # The stem is taken only once a head is known: most of the tails tried have none,
-    # and stemming them was most of the time of splitting a new word.
+    # The stem is taken only once a head is known: many of the tails tried have none.
+    # Splitting 105,964 corpus words stemmed 175,000 times before, 109,000 so (8.5 ->
+    # 7.7 s; the same splits).
     stem_end = 0
     freq = _zipf()
     for i in range(MIN_PART, len(word) - MIN_PART + 1):

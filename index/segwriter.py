@@ -292,8 +292,8 @@ class FastSegmentWriter(SegmentWriter):
         self._ranked = self.schema[WORDS] if WORDS in self.schema.names() else None
         # Keyword and number fields other than the unique key repeat their values from
         # section to section (kind, document, organisation, year...): their postings are
-        # made once per value. Whoosh's generic ``index`` of an ID value costs about as
-        # much as pooling a section's ranked postings.
+        # made once per value. Whoosh's generic ``index`` of them took 2.3 s of a 60 s
+        # one-process build of 23 MB (pooling the ranked postings takes 3.5 s).
         self._repeating = {
             name
             for name, f in self.schema.items()

@@ -286,10 +286,15 @@ class FastSegmentWriter(SegmentWriter):
         super().__init__(ix, limitmb=limitmb, **kwargs)
         self.pool = _ArrayPool(self._tempstorage, self.newsegment, limitmb=limitmb)
         self._arrays: ArraysFile | None = None
-        # No field with a spelling field or term vectors (left to Whoosh's add_document).
+        # :meth:`add_document` pools the ranked field's postings itself for rsearch's
+        # schema: a positional ranked field, no spelling fields or term vectors.
         fields = [self.schema[name] for name in self.schema.names()]
-        self._simple = not any(f.separate_spelling() or f.vector for f in fields)
-        self._ranked = self.schema[WORDS] if WORDS in self.schema.names() else None
+        ranked = self.schema[WORDS] if WORDS in self.schema.names() else None
+        self._fast = (
+            isinstance(ranked, RankedText)
+            and type(ranked.format) is Positions
+            and not any(f.separate_spelling() or f.vector for f in fields)
+        )
         # Keyword and number fields other than the unique key repeat their values from
         # section to section (kind, document, organisation, year...): their postings are
         # made once per value. Whoosh's generic ``index`` of them took 2.3 s of a 60 s
@@ -309,14 +314,10 @@ class FastSegmentWriter(SegmentWriter):
         fields, a ranked value that is not text) goes to Whoosh's own method.
         """
         pool = self.pool
-        words = fields.get(WORDS)
-        field = self._ranked
         if (
-            not isinstance(words, str)
+            not self._fast
             or not isinstance(pool, _ArrayPool)
-            or not isinstance(field, RankedText)
-            or type(field.format) is not Positions
-            or not self._simple
+            or not isinstance(fields.get(WORDS), str)
             or any(name.startswith("_") for name in fields)
         ):
             super().add_document(**fields)

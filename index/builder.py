@@ -61,9 +61,9 @@ class Prepared:
 
 def prepare(doc: Document, content_hash: str = "", mtime: float = 0.0, size: int = 0) -> Prepared:
     """Split a document into sections and extract its metadata."""
-    structure, _ = find_cuts(doc)
-    meta = metadata.extract(doc.text, structure, doc.given, guess_title=doc.fmt != "record")
-    sections = split_sections(doc, meta.title)
+    found = find_cuts(doc)
+    meta = metadata.extract(doc.text, found[0], doc.given, guess_title=doc.fmt != "record")
+    sections = split_sections(doc, meta.title, found)
     record = DocRecord(
         doc_id=doc.doc_id,
         path=doc.path,

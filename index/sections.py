@@ -15,7 +15,7 @@ Section ids are ``<doc_id>#<anchor>`` and stay the same as long as the structure
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from index.cleaning import clean_text, display_text
@@ -240,18 +240,25 @@ def _pages_of(start: int, end: int, page_offsets: Sequence[int]) -> tuple[int, .
     return tuple(range(first + 1, last + 2))
 
 
+_STRUCTURES: tuple[tuple[str, Callable[[str], list[_Cut]]], ...] = (
+    ("statute", _statute_cuts),
+    ("protocol", _protocol_cuts),
+    ("agenda", _agenda_cuts),
+    ("markdown", _markdown_cuts),
+)
+
+
 def find_cuts(doc: Document) -> tuple[str, list[_Cut]]:
     """The structure found in ``doc``: its name and where its sections start."""
     text = doc.text
-    pages = list(doc.page_starts) or page_starts(text)
-    for name, cuts in (
-        ("statute", _statute_cuts(text)),
-        ("protocol", _protocol_cuts(text)),
-        ("agenda", _agenda_cuts(text)),
-        ("markdown", _markdown_cuts(text) if doc.fmt in {"md", "html"} else []),
-    ):
+    # Tried in order, and only until one fits: each is a scan of the whole text.
+    for name, finder in _STRUCTURES:
+        if name == "markdown" and doc.fmt not in {"md", "html"}:
+            continue
+        cuts = finder(text)
         if cuts:
             return name, cuts
+    pages = list(doc.page_starts) or page_starts(text)
     if len(pages) >= 3:
         return "pages", _page_cuts(pages, text)
     headings = _plain_heading_cuts(text)
@@ -260,10 +267,17 @@ def find_cuts(doc: Document) -> tuple[str, list[_Cut]]:
     return "windows", _window_cuts(text)
 
 
-def split_sections(doc: Document, doc_title: str | None = None) -> list[Section]:
-    """Split ``doc`` into sections; text before the first cut becomes a lead section."""
+def split_sections(
+    doc: Document, doc_title: str | None = None, found: tuple[str, list[_Cut]] | None = None
+) -> list[Section]:
+    """Split ``doc`` into sections; text before the first cut becomes a lead section.
+
+    ``found`` is :func:`find_cuts`'s answer for ``doc`` when the caller has it already
+    (the builder needs the structure's name for the metadata first).
+    """
     text = doc.text
-    structure, cuts = find_cuts(doc)
+    structure, cuts = found or find_cuts(doc)
+    cuts = list(cuts)
     if cuts and cuts[0].start > 0 and text[: cuts[0].start].strip():
         cuts.insert(0, _Cut(0, "start", None))
     page_offsets = list(doc.page_starts) or page_starts(text)

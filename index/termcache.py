@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import sqlite3
 from collections.abc import Collection, Iterable, Iterator
+from operator import itemgetter
 from pathlib import Path
 
 from index import analysis
@@ -186,7 +187,8 @@ class TermCache:
 
 
 def _insert(db: sqlite3.Connection, items: Iterable[tuple[str, WordTerms]]) -> None:
-    items = list(items)
+    # In the order of the table's key: each insert then lands near the one before.
+    items = sorted(items, key=itemgetter(0))
     db.execute("BEGIN IMMEDIATE")  # the list's existence and the words, as one
     try:
         # Without the list (its creation met a lock), words are stored all the same: the

@@ -1,9 +1,13 @@
+import random
+import re
+
 import pytest
 
 from index.analysis import (
     analyze_word,
     fold,
     index_terms,
+    normalize,
     stem,
     swedish_analyzer,
     tokenize,
@@ -97,3 +101,23 @@ def test_index_terms_match_the_chain_on_the_seed_documents() -> None:
     for path in sorted(SEEDS.iterdir()):
         text = path.read_text(encoding="utf-8")
         assert index_terms(text) == _chain_terms(text), path.name
+
+
+def test_glued_words_are_parted_as_the_rule_says() -> None:
+    # normalize puts a space before a capital that follows three lower-case letters and
+    # starts an acronym or a new word. The rule written plainly (a look at every
+    # position) against the fast pattern, on texts of letters that test its edges.
+    plain = re.compile(r"(?=[A-ZÅÄÖ])(?<=[a-zåäöé]{3})(?=[A-ZÅÄÖ](?:[A-ZÅÄÖ]|[a-zåäö]+\b))")
+    rng = random.Random(11)
+    pieces = ["ab", "c", "län", "BUP", "Ä", "Ö", "É", "é", "x", "Kalmar", "SoL", "iPhone"]
+    pieces += [" ", "\n", "-", "1", "_", "ß", "Q"]
+    texts = ["".join(rng.choice(pieces) for _ in range(rng.randrange(1, 20))) for _ in range(5000)]
+    parted = 0
+    for text in texts:
+        expected = plain.sub(" ", text)
+        assert normalize(text) == expected, text
+        parted += expected != text
+    assert parted > 500
+    assert normalize("Region Kalmar länBUP och SoL på iPhone") == (
+        "Region Kalmar län BUP och SoL på iPhone"
+    )

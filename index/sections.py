@@ -107,6 +107,8 @@ def _statute_cuts(text: str) -> list[_Cut]:
     A paragraph takes the heading line just above it ("Uppgifter" before "1 §") into its
     section and its title, as the statute's own table of contents would.
     """
+    if "§" not in text:
+        return []  # most documents: two regex scans saved
     chapters = list(_CHAPTER.finditer(text))
     paras = list(_STATUTE_PARA.finditer(text))
     if len(paras) < 2 or not (chapters or len(paras) >= 3):
@@ -152,6 +154,8 @@ def _heading_above(text: str, start: int, floor: int) -> tuple[int, str]:
 
 
 def _protocol_cuts(text: str) -> list[_Cut]:
+    if "§" not in text:
+        return []
     marks = list(_PARAGRAPH_MARK.finditer(text))
     if not marks:
         return []
@@ -204,13 +208,21 @@ def _page_cuts(starts: Sequence[int], text: str) -> list[_Cut]:
     return cuts
 
 
-_PLAIN_HEADING = re.compile(r"(?:^|\n[ \t]*\n)[ \t]*([A-ZÅÄÖ][^\n]{2,70}?)[ \t]*(?=\n[ \t]*\n)")
+# A heading line with a blank line after it, at the start of the text or after a blank
+# line. Two patterns, so that the one searched through the text starts with a newline:
+# the regex engine skips to a leading literal, where an alternation is tried at every
+# position (2.5x faster on 20 MB; the same headings).
+_FIRST_HEADING = re.compile(r"[ \t]*([A-ZÅÄÖ][^\n]{2,70}?)[ \t]*(?=\n[ \t]*\n)")
+_PLAIN_HEADING = re.compile(r"\n[ \t]*\n" + _FIRST_HEADING.pattern)
 
 
 def _plain_heading_cuts(text: str) -> list[_Cut]:
     """Short one-line paragraphs without final punctuation read as headings."""
     cuts: list[_Cut] = []
-    for m in _PLAIN_HEADING.finditer(text):
+    first = _FIRST_HEADING.match(text)
+    found = [first] if first else []
+    found += _PLAIN_HEADING.finditer(text, first.end() if first else 0)
+    for m in found:
         line = m.group(1).strip()
         if line.endswith((".", ",", ";", ":", "!", "?")) or len(line.split()) > 9:
             continue

@@ -1,8 +1,9 @@
 """Structure-aware sections beyond the seeds: statutes, Markdown, cleaning of extractions."""
 
 import random
+import re
 
-from index import cleaning
+from index import cleaning, sections
 from index.cleaning import clean_text, display_text, drop_debris
 from index.models import Document
 from index.sections import split_sections
@@ -92,3 +93,24 @@ def test_inline_breaks_joined_as_the_plain_pattern_would() -> None:
         tried += cleaning._INLINE_BROKEN.search(text) is not None
         joined += expected != text
     assert tried > 200 and joined >= 50  # the texts do exercise the pattern and the joins
+
+
+def test_plain_headings_found_as_the_one_pattern_finds_them() -> None:
+    # _plain_heading_cuts searches with a newline-led pattern and tries the text's start
+    # apart: the same headings as the rule in one pattern, on texts made to test its edges.
+    rule = re.compile(r"(?:^|\n[ \t]*\n)[ \t]*([A-ZÅÄÖ][^\n]{2,70}?)[ \t]*(?=\n[ \t]*\n)")
+    rng = random.Random(5)
+    pieces = ["\n", "\n\n", "\n \n", " ", "\t", "Rubrik", "Ärende två", "abc", ".", "Å", "1"]
+    texts = ["".join(rng.choice(pieces) for _ in range(rng.randrange(1, 40))) for _ in range(5000)]
+    with_headings = 0
+    for text in texts:
+        expected = [(m.start(1), m.group(1).strip()) for m in rule.finditer(text)]
+        kept = [
+            (start, line)
+            for start, line in expected
+            if not line.endswith((".", ",", ";", ":", "!", "?")) and len(line.split()) <= 9
+        ]
+        got = [(c.start, c.title) for c in sections._plain_heading_cuts(text)]
+        assert got == ([(s, sections._shorten(t)) for s, t in kept] if len(kept) >= 2 else [])
+        with_headings += bool(got)
+    assert with_headings > 500

@@ -135,3 +135,17 @@ def test_splitting_stops_where_no_known_word_begins_as_the_word_does(
     lexicon._split.cache_clear()
     assert sum(s is not None for s in every_head) > len(words) // 4
     assert pruned == every_head
+
+
+def test_the_c_stemmer_stems_as_snowballs_pure_python() -> None:
+    # PyStemmer (used when installed) and snowballstemmer's Python come from the same
+    # Snowball source; a version apart, they could stem differently and an index would
+    # disagree with its queries. Every fifth word of the lexicon, both ways.
+    stemmer = pytest.importorskip("Stemmer").Stemmer("swedish")
+    from snowballstemmer.swedish_stemmer import SwedishStemmer
+
+    pure = SwedishStemmer()
+    words = sorted(lexicon._zipf())[::5] + ["sjuksköterskornas", "ansvaret", "fullt", "löst"]
+    differ = [w for w in words if stemmer.stemWord(w) != pure.stemWord(w)]
+    assert len(words) > 30_000 and not differ
+    assert type(lexicon._snowball()) is type(stemmer)

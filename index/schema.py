@@ -9,7 +9,7 @@ applied. The analyzers are pickled into the index by import path, which makes
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from typing import Any
 
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
@@ -61,30 +61,39 @@ class RankedText(TEXT):
         yield from self.postings(value)
 
     def postings(self, value: str) -> list[tuple[bytes, int, float, bytes]]:
-        """``index`` as a list: each term, its frequency, weight and encoded positions.
+        """``index`` as a list: each term, its frequency, weight and encoded positions."""
+        encode, boost = self.posting_encoder()
+        return [
+            (term.encode("utf-8"), len(positions), weight * boost, encode(positions))
+            for term, (positions, weight) in analysis.index_terms(value).items()
+        ]
 
-        A term at one position (most of a section's terms) is encoded from a table,
-        where Whoosh's ``Positions.encode`` pickles a list per posting. Each posting
-        still gets a value object of its own: whoosh3 pickles a block's values, and
-        pickle writes an object met twice as a reference, so shared values would change
-        the bytes of the segment (not what they decode to).
+    def posting_encoder(self) -> tuple[Callable[[list[int]], bytes], float]:
+        """``self.format.encode`` for a posting's positions, and the field's boost (which
+        Whoosh multiplies a posting's weight by). A single position (most of a section's
+        terms) is encoded from a table, where Whoosh's ``Positions.encode`` pickles a list.
+
+        Each posting still gets a value object of its own: whoosh3 pickles a block's
+        values, and pickle writes an object met twice as a reference, so shared values
+        would change the bytes of the segment (not what they decode to).
         """
         fmt = self.format
         if not isinstance(fmt, Positions):
             raise TypeError(f"the ranked field needs a Positions format, not {fmt!r}")
-        boost = fmt.field_boost
-        one = _ONE_POSITION if type(fmt) is Positions else None
-        out = []
-        for term, (positions, weight) in analysis.index_terms(value).items():
-            if one is not None and len(positions) == 1:
-                tail = one.get(positions[0])
-                if tail is None:
-                    tail = one[positions[0]] = fmt.encode(positions)[_ONE_HEAD_SIZE:]
-                encoded = _ONE_HEAD + tail  # a new object (see above)
-            else:
-                encoded = fmt.encode(positions)
-            out.append((term.encode("utf-8"), len(positions), weight * boost, encoded))
-        return out
+        encode = fmt.encode
+        if type(fmt) is not Positions:
+            return encode, fmt.field_boost
+        one = _ONE_POSITION
+
+        def encoded(positions: list[int]) -> bytes:
+            if len(positions) != 1:
+                return encode(positions)
+            tail = one.get(positions[0])
+            if tail is None:
+                tail = one[positions[0]] = encode(positions)[_ONE_HEAD_SIZE:]
+            return _ONE_HEAD + tail  # a new object (see above)
+
+        return encoded, fmt.field_boost
 
 
 # ``Positions.encode`` of a single position: a count of 1, then the pickled list of the

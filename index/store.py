@@ -36,7 +36,7 @@ from whoosh import scoring, sorting
 from whoosh.filedb.filestore import FileStorage, RamStorage
 from whoosh.util.numeric import byte_to_length
 
-from index import analysis, postings, schema
+from index import analysis, lexicon, postings, schema
 from index.analysis import WordTerms
 from index.errors import BuildError, IndexLockedError, IndexMissingError, IndexVersionError
 from index.models import DocRecord, Metadata, Section
@@ -87,6 +87,9 @@ class Manifest:
     analysis: str = analysis.ANALYSIS_VERSION
     sources: list[str] = field(default_factory=list)
     created: float = field(default_factory=time.time)
+    # The digest of the Snowball stemmer that built the index (``lexicon.check_stemmer``);
+    # "" in an index written before it was kept.
+    stemmer: str = ""
 
     @classmethod
     def read(cls, folder: Path) -> Manifest:
@@ -104,6 +107,7 @@ class Manifest:
             analysis=str(data.get("analysis", "")),
             sources=list(data.get("sources", [])),
             created=float(data.get("created", 0.0)),
+            stemmer=str(data.get("stemmer", "")),
         )
 
     def write(self, folder: Path) -> None:
@@ -491,7 +495,7 @@ class WhooshStore:
         self._ix = ix
         self.folder = folder
         self.manifest = manifest
-        self.terms = TermCache(folder)
+        self.terms = TermCache(folder, stemmer=manifest.stemmer)
 
     # -- opening -------------------------------------------------------------------
 
@@ -534,7 +538,9 @@ class WhooshStore:
         gen = _next_generation(folder)
         (folder / gen).mkdir()
         ix = _storage(folder / gen).create_index(schema.build_schema())
-        manifest = Manifest(generation=gen, sources=list(sources or []))
+        manifest = Manifest(
+            generation=gen, sources=list(sources or []), stemmer=lexicon.stemmer_fingerprint()
+        )
         store = cls(ix, folder, manifest)
         store._pending_old = old
         return store
@@ -568,7 +574,18 @@ class WhooshStore:
         with fewer_collections():
             yield from self._writing(wait, procs)
 
+    def stems_alike(self) -> bool:
+        """Whether the installed stemmer stems as the one that built the index (True when
+        the index does not say)."""
+        try:
+            lexicon.check_stemmer(self.manifest.stemmer, self.folder)
+        except IndexVersionError:
+            return False
+        return True
+
     def _writing(self, wait: float, procs: int) -> Iterator[StoreWriter]:
+        # Words stemmed otherwise than the index's would never meet their own kind.
+        lexicon.check_stemmer(self.manifest.stemmer, self.folder)
         w = StoreWriter(self._ix, wait=wait, procs=procs)
         # Words are stored as they are analysed, by whichever process analyses them (a
         # build worker hands over its last ones before it exits: ``segwriter``).

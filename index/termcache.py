@@ -22,7 +22,7 @@ from collections.abc import Collection, Iterable, Iterator
 from operator import itemgetter
 from pathlib import Path
 
-from index import analysis
+from index import analysis, lexicon
 from index.analysis import WordTerms
 
 _CHUNK = 500
@@ -34,9 +34,13 @@ _MEMO_WORDS = 200_000
 class TermCache:
     """Word -> ``WordTerms`` lookups backed by SQLite (or only by memory when path is None)."""
 
-    def __init__(self, folder: Path | None) -> None:
+    def __init__(self, folder: Path | None, stemmer: str = "") -> None:
         # An in-memory index keeps its table in memory too.
         self.path = folder / f"terms-{analysis.ANALYSIS_VERSION}.sqlite" if folder else None
+        self._folder = folder
+        # The digest of the stemmer that analysed the stored words: a word not stored is
+        # analysed here only by a stemmer that stems alike (``lexicon.check_stemmer``).
+        self._stemmer = stemmer
         self._db: sqlite3.Connection | None = None
         self._memo: dict[str, WordTerms] = {}
         self._odd: dict[str, list[str]] | None = None  # see :meth:`_irregular`
@@ -115,6 +119,7 @@ class TermCache:
                     found[word] = WordTerms(stem, tuple(parts.split()) if parts else (), loose)
         for word in wanted:
             if word not in found:
+                lexicon.check_stemmer(self._stemmer, self._folder)
                 found[word] = analysis.analyze_word(word)
         if len(memo) > _MEMO_WORDS:
             memo.clear()

@@ -95,6 +95,10 @@ class Stats:
     format: int
 
 
+def _only_seeds(sources: list[str]) -> bool:
+    return all(Path(s).name == "seeds" for s in sources)
+
+
 def default_index_dir() -> Path:
     """Where the index lives when neither ``--index`` nor ``$RSEARCH_INDEX`` says.
 
@@ -179,14 +183,18 @@ class Index:
         """
         folder = Path(path)
         if WhooshStore.exists(folder):
+            # An index of only the bundled seeds, left by an older rsearch or made with
+            # another stemmer, holds nothing of the user's: it is rebuilt rather than
+            # refuse the first search.
             try:
-                return cls.open(folder), False
+                ix = cls.open(folder)
             except IndexVersionError:
-                # An index of only the bundled seeds, left by an older rsearch, holds
-                # nothing of the user's: rebuild it rather than refuse the first search.
-                sources = Manifest.read(folder).sources
-                if any(Path(s).name != "seeds" for s in sources):
+                if not _only_seeds(Manifest.read(folder).sources):
                     raise
+            else:
+                if not _only_seeds(ix._store.manifest.sources) or ix._store.stems_alike():
+                    return ix, False
+                ix.close()
         ix, _ = cls.create(folder, seed_paths())
         return ix, True
 

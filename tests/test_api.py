@@ -125,3 +125,72 @@ def test_version_mismatch_asks_for_rebuild(tmp_path: Path) -> None:
     manifest.write_text(json.dumps(data))
     with pytest.raises(IndexVersionError, match="rsearch index --rebuild"):
         Index.open(tmp_path / "ix")
+
+
+def test_an_index_is_not_mixed_with_words_another_stemmer_analysed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Snowball's Swedish rules change between releases (2.2 left "adjektivet" whole, 3.1
+    # stems it): an index keeps the digest of the stemmer that built it.
+    import json
+
+    from index import analysis, lexicon
+
+    ix, _ = Index.create(tmp_path / "ix", [SEEDS])
+    ix.close()
+    manifest = json.loads((tmp_path / "ix" / "rsearch.json").read_text())
+    assert manifest["stemmer"] == lexicon.stemmer_fingerprint()
+
+    real = lexicon._snowball()
+
+    class Older:  # leaves "-et" forms whole, as Snowball 2 did
+        def stemWord(self, word: str) -> str:
+            return word if word.endswith("et") else str(real.stemWord(word))
+
+    monkeypatch.setattr(lexicon, "_snowball", Older)
+    lexicon.stemmer_fingerprint.cache_clear()
+    try:
+        assert lexicon.stemmer_fingerprint() != manifest["stemmer"]
+        ix = Index.open(tmp_path / "ix")
+        # Words the index has stored analyses of are searched as before...
+        assert ix.search("hyrstopp sjuksköterskor").hits
+        # ...a word it has not seen would be stemmed by the other stemmer: refused.
+        with pytest.raises(IndexVersionError, match="rsearch index --rebuild"):
+            ix.search("tjänstebilsinnehavet")
+        new = tmp_path / "new"
+        new.mkdir()
+        (new / "a.txt").write_text("Avtalet\n\nArbetet med avtalet fortsätter.\n", "utf-8")
+        before = ix.stats().documents
+        with pytest.raises(IndexVersionError, match="Snowball stemmer"):
+            ix.update([new])
+        assert Index.open(tmp_path / "ix").stats().documents == before
+        # A rebuild makes the index this stemmer's.
+        ix, _ = Index.create(tmp_path / "ix", [SEEDS, new])
+        assert ix.search("tjänstebilsinnehavet").total == 0
+        data = json.loads((tmp_path / "ix" / "rsearch.json").read_text())
+        assert data["stemmer"] == lexicon.stemmer_fingerprint()
+    finally:
+        # Forget what the other stemmer analysed in this process.
+        for cached in (lexicon.stemmer_fingerprint, lexicon.snowball, lexicon._split):
+            cached.cache_clear()
+        analysis._analyze_word.cache_clear()
+        analysis.drain_seen()
+
+
+def test_the_seed_index_of_another_stemmer_is_rebuilt(tmp_path: Path) -> None:
+    import json
+
+    ix, built = Index.open_or_seed(tmp_path / "ix")
+    assert built
+    ix.close()
+    manifest = tmp_path / "ix" / "rsearch.json"
+    data = json.loads(manifest.read_text())
+    stemmer = data["stemmer"]
+    data["stemmer"] = "0" * len(stemmer)  # as if an older Snowball had built it
+    manifest.write_text(json.dumps(data))
+    ix, built = Index.open_or_seed(tmp_path / "ix")
+    assert built and ix.search("hyrstopp sjuksköterskor").hits
+    assert json.loads(manifest.read_text())["stemmer"] == stemmer
+    ix.close()
+    _, built = Index.open_or_seed(tmp_path / "ix")
+    assert not built

@@ -11,7 +11,8 @@ Prints a table and writes JSON. Every figure is measured in this run:
 - query latency p50/p95/p99 in process with the index warm, over SweFAQ questions, the
   seed queries and two- and three-word queries drawn from the corpus;
 - ``rsearch "hyrstopp sjuksköterskor"`` as a fresh process on a seeds index;
-- adding one document to the big index, and re-running with nothing changed.
+- adding one document to the big index, and re-running with nothing changed;
+- with ``--pairs N``, N full builds of each, back to back, and the median build ratio.
 """
 
 from __future__ import annotations
@@ -36,6 +37,14 @@ SHARED = ROOT.parent / "shared"
 
 def rsearch_cmd() -> list[str]:
     return [sys.executable, "-m", "search.cli"]
+
+
+def rsearch_build_cmd(folder: Path, files: list[Path]) -> list[str]:
+    return [*rsearch_cmd(), "index", "--index", str(folder), *map(str, files)]
+
+
+def plain_build_cmd(folder: Path, files: list[Path]) -> list[str]:
+    return [sys.executable, "-m", "benchmarks.plain", "build", str(folder), *map(str, files)]
 
 
 # Runs a command as its own child and reports that child's peak RSS (KB on Linux): the
@@ -156,6 +165,14 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=ROOT / "bench-results" / "latest.json")
     ap.add_argument("--cli-runs", type=int, default=15)
     ap.add_argument("--skip-baseline", action="store_true")
+    ap.add_argument(
+        "--pairs",
+        type=int,
+        default=1,
+        metavar="N",
+        help="full builds of rsearch and plain, back to back, N times in all (the build"
+        " rate is then the median of the N ratios: the machine's speed drifts between runs)",
+    )
     args = ap.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="rsearch-bench-"))
@@ -176,7 +193,7 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     results["documents"], results["text_mb"] = docs, mb
 
     ix_dir = work / "ix"
-    wall, rss = run_child([*rsearch_cmd(), "index", "--index", str(ix_dir), *map(str, files)])
+    wall, rss = run_child(rsearch_build_cmd(ix_dir, files))
     from search import Index
 
     with Index.open(ix_dir) as ix:
@@ -217,8 +234,7 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
 
     if not args.skip_baseline:
         base_dir = work / "plain"
-        cmd = [sys.executable, "-m", "benchmarks.plain", "build", str(base_dir), *map(str, files)]
-        bwall, brss = run_child(cmd)
+        bwall, brss = run_child(plain_build_cmd(base_dir, files))
         results["plain_build"] = {
             "wall_s": bwall,
             "mb_per_s": mb / bwall,
@@ -235,6 +251,20 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
             / results["plain_build"]["mb_per_s"],
             "query_p50": results["rsearch_queries"]["p50_ms"] / results["plain_queries"]["p50_ms"],
         }
+        if args.pairs > 1:
+            pairs = [(wall, bwall)]
+            for i in range(1, args.pairs):
+                again, again_plain = work / f"ix-{i}", work / f"plain-{i}"
+                rw, _ = run_child(rsearch_build_cmd(again, files))
+                pw, _ = run_child(plain_build_cmd(again_plain, files))
+                shutil.rmtree(again, ignore_errors=True)
+                shutil.rmtree(again_plain, ignore_errors=True)
+                pairs.append((rw, pw))
+                print(f"pair {i + 1}: rsearch {rw:.1f} s, plain {pw:.1f} s", flush=True)
+            results["build_pairs"] = [
+                {"rsearch_s": r, "plain_s": p, "ratio": p / r} for r, p in pairs
+            ]
+            results["ratios"]["build_mb_per_s_median"] = statistics.median(p / r for r, p in pairs)
     print_table(results)
     return results
 
@@ -262,6 +292,11 @@ def print_table(r: dict[str, Any]) -> None:
         f" unchanged re-run: {inc['unchanged_s']:.2f} s ({inc['unchanged_pct_of_build']:.2f}%)"
     )
     print(f'rsearch "hyrstopp sjuksköterskor" fresh process: median {cli["median_ms"]:.0f} ms')
+    for i, pair in enumerate(r.get("build_pairs", []), 1):
+        print(
+            f"build pair {i}: rsearch {pair['rsearch_s']:.1f} s, plain {pair['plain_s']:.1f} s,"
+            f" {pair['ratio']:.2f}x"
+        )
     if "ratios" in r:
         print(f"ratios rsearch/plain: {r['ratios']}")
 

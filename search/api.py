@@ -93,6 +93,7 @@ class Stats:
     sources: list[str]
     analysis: str
     format: int
+    stemmer: str  # the digest of the Snowball stemmer that built it ("" when not kept)
 
 
 def _only_seeds(sources: list[str]) -> bool:
@@ -357,6 +358,7 @@ class Index:
             sources=list(m.sources),
             analysis=m.analysis,
             format=m.format,
+            stemmer=m.stemmer,
         )
 
     def close(self) -> None:

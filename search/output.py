@@ -99,7 +99,8 @@ def human_stats(s: Stats) -> str:
             f"documents: {s.documents}",
             f"sections:  {s.sections}",
             f"size:      {s.size_bytes / 2**20:.1f} MB",
-            f"analysis:  {s.analysis} (format {s.format})",
+            f"analysis:  {s.analysis} (format {s.format}"
+            + (f", stemmer {s.stemmer})" if s.stemmer else ")"),
             "sources:   " + ("\n           ".join(s.sources) if s.sources else "-"),
         ]
     )

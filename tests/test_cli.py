@@ -118,6 +118,12 @@ def test_show_docs_stats(seed_index_dir: Path) -> None:
     }
     code, out, _ = run("stats", "--json", "--index", str(seed_index_dir))
     assert json.loads(out)["documents"] == 5
+    # The digest a stemmer mismatch names (``lexicon.check_stemmer``) is shown.
+    from index import lexicon
+
+    assert json.loads(out)["stemmer"] == lexicon.stemmer_fingerprint()
+    code, out, _ = run("stats", "--index", str(seed_index_dir))
+    assert f"stemmer {lexicon.stemmer_fingerprint()}" in out
 
 
 def test_index_command_add_and_report_failures(tmp_path: Path) -> None:

@@ -574,18 +574,21 @@ class WhooshStore:
         with fewer_collections():
             yield from self._writing(wait, procs)
 
+    def check_stemmer(self) -> None:
+        """``IndexVersionError`` unless the installed stemmer stems as the one that built
+        the index (``lexicon.check_stemmer``; nothing to check when the index does not say)."""
+        lexicon.check_stemmer(self.manifest.stemmer, self.folder)
+
     def stems_alike(self) -> bool:
-        """Whether the installed stemmer stems as the one that built the index (True when
-        the index does not say)."""
         try:
-            lexicon.check_stemmer(self.manifest.stemmer, self.folder)
+            self.check_stemmer()
         except IndexVersionError:
             return False
         return True
 
     def _writing(self, wait: float, procs: int) -> Iterator[StoreWriter]:
         # Words stemmed otherwise than the index's would never meet their own kind.
-        lexicon.check_stemmer(self.manifest.stemmer, self.folder)
+        self.check_stemmer()
         w = StoreWriter(self._ix, wait=wait, procs=procs)
         # Words are stored as they are analysed, by whichever process analyses them (a
         # build worker hands over its last ones before it exits: ``segwriter``).

@@ -178,7 +178,7 @@ def index_cmd(
 @click.option("--json", "as_json", is_flag=True)
 @index_option
 def stats(as_json: bool, index_dir: Path | None) -> None:
-    """Show the index location, size and sources."""
+    """Show the index location, size, analysis version, stemmer digest and sources."""
     with errors():
         s = open_index(index_dir).stats()
     click.echo(output.to_json(output.stats_dict(s)) if as_json else output.human_stats(s))

@@ -5,6 +5,7 @@ Never imports ``search``; the query side builds on what is exported here.
 
 from index.errors import (
     BuildError,
+    IndexDamagedError,
     IndexLockedError,
     IndexMissingError,
     IndexVersionError,
@@ -18,6 +19,7 @@ __all__ = [
     "BuildError",
     "DocRecord",
     "Document",
+    "IndexDamagedError",
     "IndexLockedError",
     "IndexMissingError",
     "IndexVersionError",

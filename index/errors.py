@@ -31,3 +31,7 @@ class IndexLockedError(RsearchError):
 
 class BuildError(RsearchError):
     """A build could not finish; nothing of it was committed."""
+
+
+class IndexDamagedError(RsearchError):
+    """A file of the index is missing or unreadable (the message names it)."""

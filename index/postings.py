@@ -11,9 +11,11 @@ a Whoosh block's worth per row, for the proximity bonus of a few candidates per 
 
 The file name matches Whoosh's pattern for segment files, so Whoosh deletes it together
 with its segment after a merge. A file is written under a dot-name (which Whoosh leaves
-alone) and renamed into place. A segment without its file (an interrupted export, an index
-written by an older rsearch, an in-memory index) only means searches take Whoosh's own
-path: nothing depends on the files being there.
+alone) and renamed into place. A segment written by ``segwriter`` with ``index.codec``
+keeps the ranked field's postings here only, and Whoosh reads them from here too. For
+other segments (an index written by an older rsearch, an in-memory index, a segment
+flushed by Whoosh's own writer) the file is a copy: without it (an interrupted export)
+searches take Whoosh's own path.
 """
 
 from __future__ import annotations

@@ -20,7 +20,9 @@ postings, and :meth:`FastSegmentWriter.add_document` pools a section's in one ca
 
 The flush also writes the segment's packed arrays (``postings``) from the postings it
 has in memory: the export read them back from the segment after the commit (a sixth of
-the wall time of a 23 MB build, in the parent).
+the wall time of a 23 MB build, in the parent). With ``index.codec`` (rsearch's default
+for an index on disk) the ranked field's postings go to that file only, and the segment
+is marked so that Whoosh reads them from there.
 
 Why a worker of our own: Whoosh's build worker (``SubWriterTask``) writes its segment
 and exits. :class:`BuildTask` writes it with :class:`FastSegmentWriter` (so with its
@@ -57,11 +59,29 @@ from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import PostingPool, SegmentWriter
 
 from index import analysis, postings
+from index.codec import RANKED_IN_ARRAYS, ArraysCodec
+from index.errors import BuildError
 from index.postings import ArraysFile
 from index.schema import WORDS, RankedText
 
 # A term's postings: section numbers, weights, encoded positions.
 TermPostings = tuple["array[int]", "array[float]", list[bytes]]
+# Per whoosh3 block of a list: the list index of its first posting, its position values.
+Blocks = list[tuple[int, Sequence[bytes]]]
+# A term's postings as whoosh3 stores them: weights rounded to 32-bit floats, and blocks.
+Stored = tuple["array[int]", "array[float]", Blocks]
+
+
+def stored_form(postings: TermPostings, limit: int) -> Stored:
+    """What :meth:`_TermsWriter.add` returns for ``postings``, without writing them
+    (a term of the ranked field that only the arrays file keeps: ``index.codec``)."""
+    ids, weights, values = postings
+    blocks: Blocks = []
+    for a in range(0, len(ids), limit):
+        vs = values[a : a + limit]
+        blocks.append((a, vs if all(vs) else [v for v in vs if v]))
+    return ids, array("d", array("f", weights)), blocks
+
 
 _SIZE = struct.Struct("<I")  # the length of a spilled term's record
 # What the pool's arrays take, for its memory budget (measured with tracemalloc): a new
@@ -302,14 +322,12 @@ class _TermsWriter:
         self._post_at = self._fw._postfile.tell()
         self._terms_at = self._fw._tindex.dbfile.tell()
 
-    def add(
-        self, term: bytes, postings: TermPostings
-    ) -> tuple[array[int], array[float], list[tuple[int, Sequence[bytes]]]]:
+    def add(self, term: bytes, postings: TermPostings) -> Stored:
         """Write one term's posting list; return its section numbers, weights and blocks
         as the export would read them back."""
         ids, weights, values = postings
         stored = array("f", weights)  # as whoosh3 stores them
-        blocks: list[tuple[int, Sequence[bytes]]] = []
+        blocks: Blocks = []
         post = self._post
         start = self._post_at + len(post)
         lengths, table, fixed, comp = self._lengths, _LENGTH_OF_BYTE, self._fixed, self._compression
@@ -419,6 +437,7 @@ class FastSegmentWriter(SegmentWriter):
         super().__init__(ix, limitmb=limitmb, **kwargs)
         self.pool = _ArrayPool(self._tempstorage, self.newsegment, limitmb=limitmb)
         self._arrays: ArraysFile | None = None
+        self._arrays_only = False  # the ranked field is in the arrays file only
         # :meth:`add_document` pools the ranked field's postings itself for rsearch's
         # schema: a positional ranked field, no spelling fields or term vectors.
         fields = [self.schema[name] for name in self.schema.names()]
@@ -517,7 +536,7 @@ class FastSegmentWriter(SegmentWriter):
         if (
             not isinstance(pool, _ArrayPool)
             or not pool.has_postings()
-            or type(codec) is not whoosh3.W3Codec
+            or type(codec) not in (whoosh3.W3Codec, ArraysCodec)
             or codec._inlinelimit != 1  # :class:`_TermsWriter` writes no inlined postings
         ):
             super()._flush_segment()
@@ -527,9 +546,15 @@ class FastSegmentWriter(SegmentWriter):
         count = self.docnum
         writer = _TermsWriter(self.fieldwriter, codec)
         self._arrays = self._open_arrays()
+        # With the arrays codec and a file to write, the ranked field's postings go to the
+        # arrays file only; a failure to write it then fails the segment.
+        self._arrays_only = self._arrays is not None and isinstance(codec, ArraysCodec)
         field = None
         try:
             for (name, term), term_postings in pool.term_postings():
+                if name == WORDS and self._arrays_only:
+                    self._add_only_copy(term, stored_form(term_postings, codec._blocklimit))
+                    continue
                 if name != field:
                     if field is not None:
                         writer.finish_field()
@@ -550,6 +575,18 @@ class FastSegmentWriter(SegmentWriter):
         if pdr is not None:
             pdr.close()
 
+    def _add_only_copy(self, term: bytes, stored: Stored) -> None:
+        """Add a ranked term to the arrays file that is its only copy: a failure fails
+        the segment, and so the commit, with a message naming the file."""
+        assert self._arrays is not None
+        try:
+            self._arrays.add(term, *stored)
+        except (OSError, sqlite3.Error) as exc:
+            raise BuildError(
+                f"could not write the index's postings file {self._arrays.path} ({exc}); "
+                "nothing was committed and the index is as it was"
+            ) from None
+
     def _open_arrays(self) -> ArraysFile | None:
         """The arrays file of the new segment, for an index on disk (None: the export
         after the commit writes it, or the index is in memory)."""
@@ -568,14 +605,22 @@ class FastSegmentWriter(SegmentWriter):
 
     def _finalize_segment(self) -> Any:
         segment = super()._finalize_segment()
+        if self._arrays_only:
+            setattr(segment, RANKED_IN_ARRAYS, True)
         if self._arrays is not None:
             from whoosh.reading import SegmentReader
 
             reader = SegmentReader(self.storage, self.schema, segment)
             try:
                 self._arrays.finish(reader)
-            except (OSError, sqlite3.Error):
-                self._arrays.discard()  # the export after the commit writes it
+            except (OSError, sqlite3.Error) as exc:
+                self._arrays.discard()
+                if self._arrays_only:  # the file holds the ranked field's only postings
+                    raise BuildError(
+                        f"could not write the index's postings file {self._arrays.path} "
+                        f"({exc}); nothing was committed and the index is as it was"
+                    ) from None
+                # else the export after the commit writes it
             finally:
                 self._arrays = None
                 reader.close()

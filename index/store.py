@@ -342,6 +342,14 @@ def _record_from(fields: dict[str, Any]) -> DocRecord:
     )
 
 
+def writer_codec() -> Any:
+    """The codec of new segments: whoosh3's, with the ranked field's postings in the
+    arrays file only (``index.codec``)."""
+    from index.codec import ArraysCodec
+
+    return ArraysCodec()
+
+
 _CHECKED_MP_WRITER: Any = None
 
 
@@ -397,7 +405,7 @@ class StoreWriter:
 
     def __init__(self, ix: Any, wait: float = 0.0, procs: int = 1) -> None:
         deadline = time.monotonic() + wait
-        options: dict[str, Any] = dict(limitmb=WRITER_MB)
+        options: dict[str, Any] = dict(limitmb=WRITER_MB, codec=writer_codec())
         if procs > 1:
             # Whoosh's multiprocessing writer: documents are analysed and indexed by
             # ``procs`` worker processes into segments that one commit publishes.

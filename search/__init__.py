@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from index.errors import (
     BuildError,
+    IndexDamagedError,
     IndexLockedError,
     IndexMissingError,
     IndexVersionError,
@@ -37,6 +38,7 @@ __all__ = [
     "DocRecord",
     "Hit",
     "Index",
+    "IndexDamagedError",
     "IndexLockedError",
     "IndexMissingError",
     "IndexVersionError",

@@ -7,9 +7,13 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from whoosh.codec.whoosh3 import W3Codec
 
 from index import postings, store
+from index.errors import BuildError, IndexDamagedError
 from search import Index
+
+from .conftest import SEEDS
 
 QUERIES = [
     "sjuksköterska",
@@ -53,6 +57,24 @@ def _whoosh_count(ix: Index, query: str) -> int:
 def seed_copy(seed_index_dir: Path, tmp_path: Path) -> Path:
     folder = tmp_path / "ix"
     shutil.copytree(seed_index_dir, folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def whoosh_seed_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The seeds written with whoosh3's own codec, as rsearch wrote every segment before
+    ``index.codec``: the ranked field's postings in Whoosh's files and the arrays file."""
+    folder = tmp_path_factory.mktemp("whoosh-seed-index")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(store, "writer_codec", W3Codec)
+        Index.create(folder, [SEEDS])[0].close()
+    return folder
+
+
+@pytest.fixture()
+def whoosh_seed_copy(whoosh_seed_index: Path, tmp_path: Path) -> Path:
+    folder = tmp_path / "ix"
+    shutil.copytree(whoosh_seed_index, folder)
     return folder
 
 
@@ -130,15 +152,78 @@ def test_filters_and_deleted_sections(
     ix.close()
 
 
-def test_missing_arrays_fall_back_to_whoosh(seed_copy: Path) -> None:
-    ix = Index.open(seed_copy)
+def test_missing_arrays_fall_back_to_whoosh(whoosh_seed_copy: Path) -> None:
+    # A segment whose Whoosh files hold the ranked field too (an index of an older rsearch).
+    ix = Index.open(whoosh_seed_copy)
     before = _ranked(ix, "hyrstopp sjuksköterskor", True)
     ix.close()
-    for f in seed_copy.glob(f"g*/*{postings.SUFFIX}"):
+    for f in whoosh_seed_copy.glob(f"g*/*{postings.SUFFIX}"):
         f.unlink()
-    ix = Index.open(seed_copy)
+    ix = Index.open(whoosh_seed_copy)
     assert _ranked(ix, "hyrstopp sjuksköterskor", True) == before
     assert ix._store._arrays is None
+    ix.close()
+
+
+def test_whoosh_written_segments_rank_as_arrays_only_ones(
+    seed_index_dir: Path, whoosh_seed_index: Path
+) -> None:
+    new, old = Index.open(seed_index_dir), Index.open(whoosh_seed_index)
+    for q in [*QUERIES, '"hälso- och sjukvård"', "hyrstopp -sjuksköterskor"]:
+        for use_arrays in (True, False):
+            assert _ranked(new, q, use_arrays) == _ranked(old, q, use_arrays), q
+    new.close()
+    old.close()
+
+
+@pytest.mark.parametrize("damage", ["missing", "pages"])
+def test_a_lost_arrays_file_is_a_clear_error_and_a_rebuild_mends_it(
+    seed_copy: Path, damage: str
+) -> None:
+    # The arrays file holds the ranked field's only postings: without it, searches stop
+    # with a message naming the file and the remedy, and a rebuild writes the index anew.
+    for f in seed_copy.glob(f"g*/*{postings.SUFFIX}"):
+        if damage == "missing":
+            f.unlink()
+        else:
+            data = bytearray(f.read_bytes())
+            data[4096:] = b"\xff" * (len(data) - 4096)  # keep SQLite's header, ruin the pages
+            f.write_bytes(bytes(data))
+    ix = Index.open(seed_copy)
+    with pytest.raises(IndexDamagedError) as err:
+        ix.search("hyrstopp sjuksköterskor")
+    message = str(err.value)
+    assert postings.SUFFIX in message and "rsearch index --rebuild" in message
+    assert "\n" not in message
+    ix.close()
+    ix = Index.open(seed_copy)
+    ix.rebuild([SEEDS])
+    assert ix.search("hyrstopp sjuksköterskor").hits
+    ix.close()
+
+
+def test_a_failed_arrays_write_fails_the_update_and_keeps_the_index(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("Budget\n\nRegionens budget för barn.\n", encoding="utf-8")
+    ix = Index.create(tmp_path / "ix", [docs])[0]
+    (docs / "b.txt").write_text("Budget\n\nBudget för skolan.\n", encoding="utf-8")
+
+    def full(*args: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(postings.ArraysFile, "add", full)
+    with pytest.raises(BuildError, match="No space left on device"):
+        ix.update([docs])
+    monkeypatch.undo()
+    assert ix.search("budget").total == 1  # as it was
+    ix.close()
+    ix = Index.open(tmp_path / "ix")
+    assert ix.search("budget").total == 1
+    ix.update([docs])
+    assert ix.search("budget").total == 2
     ix.close()
 
 
@@ -164,8 +249,9 @@ def test_words_found_nowhere_use_their_near_misses(seed_index_dir: Path) -> None
 
 
 def test_a_damaged_arrays_file_falls_back_to_whoosh(
-    seed_copy: Path, monkeypatch: pytest.MonkeyPatch
+    whoosh_seed_copy: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    seed_copy = whoosh_seed_copy
     ix = Index.open(seed_copy)
     before = _ranked(ix, "budget barn", True)
     ix.close()
@@ -199,12 +285,15 @@ def test_a_failed_export_keeps_the_commit(tmp_path: Path, monkeypatch: pytest.Mo
     def full(*args: object) -> None:
         raise OSError(28, "No space left on device")
 
-    # The arrays are written with the segment, and by the export after the commit.
+    add = postings.ArraysFile.add
+    # The arrays are written with the segment, and by the export after the commit
+    # (segments that keep the ranked field in Whoosh's files too).
+    monkeypatch.setattr(store, "writer_codec", W3Codec)
     monkeypatch.setattr(postings.ArraysFile, "add", full)
     ix = Index.create(tmp_path / "ix", [docs])[0]
     assert ix.search("budget").total == 1  # committed, searched through Whoosh
     assert ix._store._arrays is None
-    monkeypatch.undo()
+    monkeypatch.setattr(postings.ArraysFile, "add", add)
     (docs / "b.txt").write_text("Budget\n\nBudget för skolan.\n", encoding="utf-8")
     ix.update([docs])  # the next update writes the missing arrays too
     assert ix.search("budget").total == 2
@@ -240,8 +329,9 @@ def test_positions_from_the_arrays_file(tmp_path: Path) -> None:
     ix.close()
 
 
-def test_arrays_without_positions_rank_the_same(seed_copy: Path) -> None:
+def test_arrays_without_positions_rank_the_same(whoosh_seed_copy: Path) -> None:
     # A file written before positions were kept in it: they are read from Whoosh instead.
+    seed_copy = whoosh_seed_copy
     queries = ["hyrstopp sjuksköterskor", "psykiatri barn", "budget regionen"]
     ix = Index.open(seed_copy)
     before = [_ranked(ix, q, True) for q in queries]

@@ -8,12 +8,15 @@ import json
 import os
 import shutil
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from whoosh.codec.whoosh3 import W3Codec
 from whoosh.writing import SegmentWriter
 
 from index import builder, postings, segwriter, store
+from index.schema import WORDS
 from index.store import WhooshStore
 
 from .conftest import SEEDS
@@ -39,13 +42,9 @@ def _same_times(*folders: Path) -> None:
             os.utime(p, (1_700_000_000, 1_700_000_000))  # stored with each document
 
 
-@pytest.mark.parametrize("writer_mb", [None, 0.05])
-def test_segments_are_byte_identical_to_whooshs_own(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, writer_mb: float | None
-) -> None:
-    if writer_mb:
-        # A pool this small spills the ranked field's postings to runs several times.
-        monkeypatch.setattr(store, "WRITER_MB", writer_mb)
+def _updates(tmp_path: Path) -> Callable[[Path], None]:
+    """A sequence of builds into a new index folder: a first commit, a change that
+    deletes a document, and small updates that Whoosh merges as they come."""
     docs = tmp_path / "docs"
     shutil.copytree(SEEDS, docs, ignore=shutil.ignore_patterns("__*"))
     names = sorted(p.name for p in docs.glob("*.txt"))
@@ -53,7 +52,7 @@ def test_segments_are_byte_identical_to_whooshs_own(
     extra.mkdir()
     (extra / "ny.txt").write_text("Nytt ärende\n\nHyrstopp för sjuksköterskor.\n", "utf-8")
 
-    def run(folder: Path) -> dict[str, bytes]:
+    def run(folder: Path) -> None:
         for name in names[3:]:
             (docs / name).unlink(missing_ok=True)
         _same_times(docs)
@@ -76,6 +75,23 @@ def test_segments_are_byte_identical_to_whooshs_own(
         (docs / names[0]).write_text(text, "utf-8")
         for p in extra.glob("t*.txt"):
             p.unlink()
+
+    return run
+
+
+@pytest.mark.parametrize("writer_mb", [None, 0.05])
+def test_segments_are_byte_identical_to_whooshs_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, writer_mb: float | None
+) -> None:
+    if writer_mb:
+        # A pool this small spills the ranked field's postings to runs several times.
+        monkeypatch.setattr(store, "WRITER_MB", writer_mb)
+    # whoosh3's own codec: the ranked field's postings in its files too, to compare.
+    monkeypatch.setattr(store, "writer_codec", W3Codec)
+    updates = _updates(tmp_path)
+
+    def run(folder: Path) -> dict[str, bytes]:
+        updates(folder)
         return _segment_files(folder)
 
     ours = run(tmp_path / "ours")
@@ -108,11 +124,62 @@ def _rows(path: Path) -> dict[str, list[tuple[object, ...]]]:
         }
 
 
+def _whoosh_view(folder: Path) -> list[object]:
+    """Everything Whoosh's readers tell of each segment's terms: per term its statistics
+    and postings with their values; and each segment's field lengths and stored fields."""
+    gen = json.loads((folder / "rsearch.json").read_text())["generation"]
+    ix = store._storage(folder / gen).open_index()
+    out: list[object] = []
+    with ix.reader() as reader:
+        for leaf, _base in reader.leaf_readers():
+            terms = []
+            for f, t in leaf.all_terms():
+                info = leaf.term_info(f, t)
+                stats = (info.doc_frequency(), info.min_length(), info.max_length())
+                stats += (round(info.max_weight(), 6), info.min_id(), info.max_id())
+                m, items = leaf.postings(f, t), []
+                while m.is_active():
+                    pos = m.value_as("positions") if m.supports("positions") else None
+                    items.append((m.id(), m.weight(), m.value(), pos))
+                    m.next()
+                terms.append((f, t, leaf.doc_frequency(f, t), stats, items))
+            assert all((f, t) in leaf for f, t, *_ in terms)
+            lengths = [leaf.doc_field_length(d, WORDS) for d in range(leaf.doc_count_all())]
+            out.append((sorted(terms), lengths, list(leaf.all_stored_fields())))
+    return out
+
+
+def test_segments_with_the_ranked_field_in_the_arrays_only_read_as_whooshs_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The same builds, merges and deletions with the arrays codec (the default) and with
+    # whoosh3's own: Whoosh's readers see the same terms, statistics and postings.
+    updates = _updates(tmp_path)
+    updates(tmp_path / "arrays")
+    monkeypatch.setattr(store, "writer_codec", W3Codec)
+    updates(tmp_path / "whoosh")
+    arrays, whooshs = _whoosh_view(tmp_path / "arrays"), _whoosh_view(tmp_path / "whoosh")
+    assert 1 < len(arrays) < 8  # several segments, some merged
+    assert any(f == WORDS for seg in arrays for f, *_ in seg[0])  # type: ignore[index]
+    assert arrays == whooshs
+    # ... and the ranked field is in none of whoosh3's own files.
+    files = _segment_files(tmp_path / "arrays")
+    assert sum(map(len, files.values())) < sum(
+        map(len, _segment_files(tmp_path / "whoosh").values())
+    )
+    gen = json.loads((tmp_path / "arrays" / "rsearch.json").read_text())["generation"]
+    with store._storage(tmp_path / "arrays" / gen).open_index().reader() as reader:
+        for leaf, _base in reader.leaf_readers():
+            assert WORDS not in leaf._terms._base.indexed_field_names()
+
+
 def test_arrays_written_with_the_segment_are_those_the_export_reads_back(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Spilled runs too: the arrays come from the pool's merged runs.
     monkeypatch.setattr(store, "WRITER_MB", 0.05)
+    # The export reads whoosh3's postings: segments that have them.
+    monkeypatch.setattr(store, "writer_codec", W3Codec)
     ix = WhooshStore.create(tmp_path / "ix")
     builder.update(ix, [SEEDS])
     ix.publish()

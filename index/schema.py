@@ -18,7 +18,11 @@ from whoosh.system import pack_uint
 
 from index import analysis
 
-FORMAT_VERSION = 8
+# 9: segments may keep the ranked field's postings in their arrays file only
+# (``index.codec``), which rsearch before it cannot read. An index of format 8 is read
+# as it is; its first update marks it 9.
+FORMAT_VERSION = 9
+READABLE_FORMATS = (8, 9)
 
 KIND_SECTION = "section"
 KIND_DOC = "doc"

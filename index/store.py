@@ -519,7 +519,7 @@ class WhooshStore:
     @classmethod
     def open(cls, folder: Path) -> WhooshStore:
         manifest = Manifest.read(folder)
-        if manifest.format != schema.FORMAT_VERSION or (
+        if manifest.format not in schema.READABLE_FORMATS or (
             manifest.analysis != analysis.ANALYSIS_VERSION
         ):
             raise IndexVersionError(
@@ -607,13 +607,20 @@ class WhooshStore:
             except BaseException:
                 w.cancel()
                 raise
+            if self.folder is not None and self.manifest.format != schema.FORMAT_VERSION:
+                # Before the commit: a reader of the older format must not meet segments
+                # it cannot read (``schema.FORMAT_VERSION``).
+                self.manifest.format = schema.FORMAT_VERSION
+                self.manifest.write(self.folder)
             w.commit()
         finally:
             analysis.set_sink(None)
         self.terms.save_seen()
         if self.folder is not None:
-            # If writing the arrays fails (a full disk), the commit stands and is searched
-            # through Whoosh's path; the next update writes the arrays it finds missing.
+            # Segments that keep the ranked field in Whoosh's files too (written by
+            # Whoosh's own flush) get their arrays now. If writing them fails (a full
+            # disk), the commit stands and is searched through Whoosh's path; the next
+            # update writes the arrays it finds missing.
             with contextlib.suppress(OSError, sqlite3.Error):
                 postings.export_missing(self.folder / self.manifest.generation, self._ix)
 

@@ -364,3 +364,37 @@ def test_lists_kept_between_searches_within_a_budget(seed_index_dir: Path) -> No
     assert terms[-1] in seg._cache and terms[0] not in seg._cache  # the oldest went first
     assert seg.get(terms[-1]) is seg.get(terms[-1])  # served from memory
     ix.close()
+
+
+def test_an_index_of_the_previous_format_is_read_and_marked_on_its_first_update(
+    whoosh_seed_copy: Path, tmp_path: Path
+) -> None:
+    # Format 8: every segment keeps the ranked field in Whoosh's files. It opens as it is;
+    # an update adds a segment with the field in its arrays file only, and marks it 9 so
+    # that an older rsearch asks for a rebuild instead of failing on that segment.
+    import json
+
+    from index import schema
+
+    manifest = whoosh_seed_copy / "rsearch.json"
+    data = json.loads(manifest.read_text())
+    data["format"] = 8
+    manifest.write_text(json.dumps(data))
+    ix = Index.open(whoosh_seed_copy)
+    before = _ranked(ix, "hyrstopp sjuksköterskor", True)
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "nytt.txt").write_text("Nytt\n\nHyrstopp för sjuksköterskor i Lund.\n", "utf-8")
+    ix.update([docs])
+    assert json.loads(manifest.read_text())["format"] == schema.FORMAT_VERSION == 9
+    marks = []
+    with ix._store._reading() as v:
+        for leaf, _base in v.reader.leaf_readers():
+            marks.append(getattr(leaf.segment(), "rsearch_ranked_in_arrays", False))
+    assert sorted(marks) == [False, True]
+    for use_arrays in (True, False):
+        total, hits, _ = _ranked(ix, "hyrstopp sjuksköterskor", use_arrays)
+        assert total == before[0] + 1
+        assert any("nytt" in sid for sid, _, _ in hits)
+    assert _ranked(ix, '"hyrstopp för sjuksköterskor"', False)[0] >= 2
+    ix.close()

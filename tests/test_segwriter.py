@@ -12,10 +12,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from whoosh import columns
 from whoosh.codec.whoosh3 import W3Codec
 from whoosh.writing import SegmentWriter
 
-from index import builder, postings, segwriter, store
+from index import builder, codec, postings, segwriter, store
 from index.schema import WORDS
 from index.store import WhooshStore
 
@@ -171,6 +172,10 @@ def test_segments_with_the_ranked_field_in_the_arrays_only_read_as_whooshs_own(
     with store._storage(tmp_path / "arrays" / gen).open_index().reader() as reader:
         for leaf, _base in reader.leaf_readers():
             assert WORDS not in leaf._terms._base.indexed_field_names()
+            # Their stored fields are not compressed (and read back the same, above).
+            assert getattr(leaf.segment(), codec.PLAIN_STORED)
+            stored = leaf._perdoc._cached_reader("_stored", None)
+            assert not isinstance(stored._child, columns.CompressedBytesColumn.Reader)
 
 
 def test_arrays_written_with_the_segment_are_those_the_export_reads_back(

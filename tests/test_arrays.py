@@ -398,3 +398,51 @@ def test_an_index_of_the_previous_format_is_read_and_marked_on_its_first_update(
         assert any("nytt" in sid for sid, _, _ in hits)
     assert _ranked(ix, '"hyrstopp för sjuksköterskor"', False)[0] >= 2
     ix.close()
+
+
+def test_a_two_process_update_over_arrays_only_segments(tmp_path: Path) -> None:
+    # Build workers write arrays-only segments of their own; Whoosh's parent writer merges
+    # the small ones already there through its own pool (the ranked field read from their
+    # arrays files): everything stays searchable, on both paths, phrases too.
+    from index import builder
+    from index.store import WhooshStore
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for i in range(3):
+        (docs / f"a{i}.txt").write_text(f"Ärende {i}\n\nBudget för barn, del {i}.\n", "utf-8")
+    st = WhooshStore.create(tmp_path / "ix")
+    builder.update(st, [docs])
+    st.publish()
+    for i in range(3):  # small segments, which the next commit merges
+        (docs / f"b{i}.txt").write_text(f"Tillägg {i}\n\nBudget för barn, tillägg.\n", "utf-8")
+        builder.update(st, [docs])
+    more = tmp_path / "more"
+    more.mkdir()
+    for i in range(40):
+        (more / f"c{i}.txt").write_text(f"Punkt {i}\n\nBudget för barn och unga {i}.\n", "utf-8")
+    report = builder.update(st, [docs, more], procs=2)
+    assert not report.failed
+    assert all(_marks(st))  # the workers' segments, and those written before them
+    # Whoosh's parent writer merging every segment through its own pool and flush: the
+    # ranked field goes to Whoosh's files, and the arrays file is exported after.
+    w = store._checked_mp_writer(st.whoosh_index, procs=2, multisegment=True,
+                                 codec=store.writer_codec())  # fmt: skip
+    w.commit(optimize=True)
+    postings.export_missing(tmp_path / "ix" / st.manifest.generation, st.whoosh_index)
+    assert _marks(st) == [False]
+    st.close()
+    ix = Index.open(tmp_path / "ix")
+    for use_arrays in (True, False):
+        assert _ranked(ix, "budget barn", use_arrays)[0] == 46
+    assert _ranked(ix, '"budget för barn och unga"', False)[0] == 40
+    ix.close()
+
+
+def _marks(st: store.WhooshStore) -> list[bool]:
+    """Per segment: whether its ranked field is in its arrays file only."""
+    with st.whoosh_index.reader() as reader:
+        return [
+            bool(getattr(leaf.segment(), "rsearch_ranked_in_arrays", False))
+            for leaf, _ in reader.leaf_readers()
+        ]

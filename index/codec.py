@@ -25,6 +25,7 @@ module path and name are part of the on-disk format.
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
 import zlib
 from array import array
@@ -38,14 +39,13 @@ from whoosh.matching import ListMatcher
 from whoosh.reading import TermInfo, TermNotFound
 from whoosh.util.numeric import byte_to_length
 
-from index import schema
+from index import postings, schema
 from index.errors import IndexDamagedError
+from index.postings import unpack_block, unpack_lists
 
 # The segment attribute that says its ranked field is in the arrays file only (pickled
 # with the segment into the table of contents).
 RANKED_IN_ARRAYS = "rsearch_ranked_in_arrays"
-_IDS = "I"  # as ``postings`` writes them
-_TFS = "d"
 
 
 # The segment attribute that says its stored fields are pickled but not compressed.
@@ -73,9 +73,7 @@ class ArraysCodec(W3Codec):
         folder = _folder_of(storage)
         if not getattr(segment, RANKED_IN_ARRAYS, False) or folder is None:
             return base  # its whoosh3 files hold the ranked field too
-        from index.postings import path_for
-
-        return ArraysTermsReader(base, path_for(folder, segment.segment_id()))
+        return ArraysTermsReader(base, postings.path_for(folder, segment.segment_id()))
 
 
 class _PlainStoredWriter(W3PerDocWriter):
@@ -113,7 +111,7 @@ class ArraysTermsReader:
         self._base = base
         self._path = path
         self._db: sqlite3.Connection | None = None
-        self._lengths = b""
+        self._lengths: bytes | None = None  # each section's length byte
         if path.exists():
             self._open()
 
@@ -126,14 +124,9 @@ class ArraysTermsReader:
                 )
             try:
                 uri = f"file:{self._path}?mode=ro"
-                db = sqlite3.connect(uri, uri=True, check_same_thread=False)
-                row = db.execute(
-                    "SELECT value FROM meta WHERE key = ?", (f"lengths:{schema.WORDS}",)
-                ).fetchone()
+                self._db = sqlite3.connect(uri, uri=True, check_same_thread=False)
             except sqlite3.Error as exc:
                 raise self._damaged(exc) from None
-            self._lengths = bytes(row[0]) if row else b""
-            self._db = db
         return self._db
 
     def _damaged(self, exc: Exception) -> IndexDamagedError:
@@ -153,16 +146,14 @@ class ArraysTermsReader:
             "SELECT ids, tfs FROM postings WHERE field = ? AND term = ?",
             (schema.WORDS, tbytes.decode("utf-8")),
         )
-        row = rows[0] if rows else None
-        if row is None:
-            return None
-        ids: array[int] = array(_IDS)
-        ids.frombytes(row[0])
-        tfs: array[float] = array(_TFS)
-        tfs.frombytes(row[1])
-        return ids, tfs
+        return unpack_lists(*rows[0]) if rows else None
 
     def _info(self, ids: array[int], tfs: array[float]) -> TermInfo:
+        if self._lengths is None:  # only Whoosh's query path asks: not read on opening
+            rows = self._execute(
+                "SELECT value FROM meta WHERE key = ?", (f"lengths:{schema.WORDS}",)
+            )
+            self._lengths = bytes(rows[0][0]) if rows else b""
         lengths = self._lengths
         seen = bytes(lengths[d] for d in ids if d < len(lengths)).replace(b"\0", b"")
         return TermInfo(
@@ -194,11 +185,7 @@ class ArraysTermsReader:
     @staticmethod
     def _decoded(rows: list[Any]) -> Iterator[tuple[bytes, array[int], array[float]]]:
         for term, idb, tfb in rows:
-            ids: array[int] = array(_IDS)
-            ids.frombytes(idb)
-            tfs: array[float] = array(_TFS)
-            tfs.frombytes(tfb)
-            yield term.encode("utf-8"), ids, tfs
+            yield (term.encode("utf-8"), *unpack_lists(idb, tfb))
 
     def _values(self, tbytes: bytes) -> list[bytes]:
         """Every posting's position value, in list order."""
@@ -209,15 +196,10 @@ class ArraysTermsReader:
         )
         for count, blob in rows:
             try:
-                data = zlib.decompress(blob)
-            except zlib.error as exc:
+                ends, data = unpack_block(count, blob)
+            except (zlib.error, ValueError) as exc:
                 raise self._damaged(exc) from None
-            lengths: array[int] = array(_IDS)
-            lengths.frombytes(data[: count * lengths.itemsize])
-            at = count * lengths.itemsize
-            for n in lengths:
-                out.append(data[at : at + n])
-                at += n
+            out.extend(data[a:b] for a, b in itertools.pairwise(ends))
         return out
 
     # Whoosh's TermsReader methods.

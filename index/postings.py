@@ -107,13 +107,7 @@ class Segment:
         row = self._db.execute(
             "SELECT ids, tfs FROM postings WHERE field = ? AND term = ?", (schema.WORDS, term)
         ).fetchone()
-        got = None
-        if row is not None:
-            ids: array[int] = array(_IDS)
-            ids.frombytes(row[0])
-            tfs: array[float] = array(_TFS)
-            tfs.frombytes(row[1])
-            got = ids, tfs
+        got = None if row is None else unpack_lists(row[0], row[1])
         size = _nbytes(got)
         if size <= self.cache_bytes:
             cache[term] = got
@@ -145,11 +139,8 @@ class Segment:
                     ).fetchone()
                     if row is None:
                         continue
-                    start, count, data = row[0], row[1], zlib.decompress(row[2])
-                    lengths: array[int] = array(_IDS)
-                    lengths.frombytes(data[: count * lengths.itemsize])
-                    data = data[count * lengths.itemsize :]
-                    ends = [0, *accumulate(lengths)]
+                    start = row[0]
+                    ends, data = unpack_block(row[1], row[2])
                 i = j - start
                 if i < len(ends) - 1:
                     out[d] = decode(data[ends[i] : ends[i + 1]])
@@ -163,6 +154,24 @@ class Segment:
 
 
 _UNCACHED: Any = object()
+
+
+def unpack_lists(ids: bytes, tfs: bytes) -> tuple[array[int], array[float]]:
+    """A posting list's section numbers and weighted frequencies, from their columns."""
+    got_ids: array[int] = array(_IDS)
+    got_ids.frombytes(ids)
+    got_tfs: array[float] = array(_TFS)
+    got_tfs.frombytes(tfs)
+    return got_ids, got_tfs
+
+
+def unpack_block(count: int, blob: bytes) -> tuple[list[int], bytes]:
+    """A positions row: where each of its ``count`` values ends, and the values joined
+    (value ``i`` is ``data[ends[i] : ends[i + 1]]``). Raises ``zlib.error`` if damaged."""
+    data = zlib.decompress(blob)
+    lengths: array[int] = array(_IDS)
+    lengths.frombytes(data[: count * lengths.itemsize])
+    return [0, *accumulate(lengths)], data[count * lengths.itemsize :]
 
 
 def _nbytes(lists: tuple[array[int], array[float]] | None) -> int:

@@ -172,20 +172,11 @@ class ArraysTermsReader:
                 "SELECT term, ids, tfs FROM postings WHERE field = ? AND term >= ? ORDER BY term",
                 (schema.WORDS, prefix.decode("utf-8")),
             )
-            got = rows.fetchmany(1000)
+            while got := rows.fetchmany(1000):
+                for term, idb, tfb in got:
+                    yield (term.encode("utf-8"), *unpack_lists(idb, tfb))
         except sqlite3.Error as exc:
             raise self._damaged(exc) from None
-        while got:
-            yield from self._decoded(got)
-            try:
-                got = rows.fetchmany(1000)
-            except sqlite3.Error as exc:
-                raise self._damaged(exc) from None
-
-    @staticmethod
-    def _decoded(rows: list[Any]) -> Iterator[tuple[bytes, array[int], array[float]]]:
-        for term, idb, tfb in rows:
-            yield (term.encode("utf-8"), *unpack_lists(idb, tfb))
 
     def _values(self, tbytes: bytes) -> list[bytes]:
         """Every posting's position value, in list order."""

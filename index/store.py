@@ -788,9 +788,11 @@ class WhooshStore:
             if flt is not None:
                 allowed = set(flt.docs(v.searcher())).__contains__
         coordinate = len(clauses) > 1
-        top, total = ranker.rank(
-            plans, max(request.limit, _CANDIDATES if coordinate else 1), allowed
-        )
+        k = max(request.limit, _CANDIDATES if coordinate else 1)
+        covering = None
+        if coordinate and allowed is None:
+            covering = ranker.rank_covering(plans, owner, k, request.limit)
+        top, total = covering if covering is not None else ranker.rank(plans, k, allowed)
         if coordinate:
             # The words of :func:`_proximity`'s phrase: the lone words, 2 to _NEAR_MAX_WORDS.
             near = []

@@ -11,6 +11,7 @@ from whoosh.codec.whoosh3 import W3Codec
 
 from index import postings, store
 from index.errors import BuildError, IndexDamagedError
+from index.ranking import ArrayRanker
 from search import Index
 
 from .conftest import SEEDS
@@ -326,6 +327,40 @@ def test_positions_from_the_arrays_file(tmp_path: Path) -> None:
         i = int(seg._leaf.stored_fields(d)["section_title"].split()[1])
         offsets.add(positions[0] - i % 7)
     assert len(offsets) == 1
+    ix.close()
+
+
+def test_sections_with_every_word_are_not_crowded_out_of_the_candidates(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Short sections that repeat one word outscore, before the coordination reward, the
+    # long one that holds both words once. With a pool of one candidate, the pool taken by
+    # that score alone held a one-word section; the sections with every word are ranked
+    # first, and the one with both wins, as when Whoosh ranks every match (facets).
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    filler = " ".join(f"ord{i}" for i in range(10))
+    for i in range(5):
+        (docs / f"budget{i}.txt").write_text("Budget budget budget budget.\n", encoding="utf-8")
+        (docs / f"trafik{i}.txt").write_text(
+            "Kollektivtrafik kollektivtrafik kollektivtrafik.\n", encoding="utf-8"
+        )
+    (docs / "both.txt").write_text(f"Budget {filler} kollektivtrafik {filler}.\n", encoding="utf-8")
+    ix = Index.create(tmp_path / "ix", [docs])[0]
+    monkeypatch.setattr(store, "_CANDIDATES", 1)
+    query = "budget kollektivtrafik"
+    found = ix.search(query, limit=1)
+    assert [h.path for h in found.hits] == ["both.txt"]
+    assert found.total == 11
+    ix._store.use_arrays = False
+    exact = ix.search(query, limit=1, facets=True)  # counting facets ranks every match
+    ix._store.use_arrays = True
+    assert [(h.section_id, round(h.score, 9)) for h in found.hits] == [
+        (h.section_id, round(h.score, 9)) for h in exact.hits
+    ]
+    # Without the sections with every word first, the one-word sections crowd it out.
+    monkeypatch.setattr(ArrayRanker, "rank_covering", lambda *a: None)
+    assert [h.path for h in ix.search(query, limit=1).hits] != ["both.txt"]
     ix.close()
 
 

@@ -104,8 +104,21 @@ def clean_text(text: str) -> str:
     if "-\n" in text:
         text = _BROKEN.sub(_join_hyphen, text)
     text = join_inline_breaks(text)
-    text = re.sub(r"[ ]+\n", "\n", text)
-    return drop_debris(text)
+    return drop_debris(_strip_line_ends(text))
+
+
+def _strip_line_ends(text: str) -> str:
+    """``re.sub(r"[ ]+\\n", "\\n", text)``: the spaces that end a line dropped (the last line
+    keeps its own). The regex tries every space of the text: it was 1 % of a corpus
+    build, and this takes a third of its time where lines end in spaces, a tenth where
+    none does (the shared corpus)."""
+    if " \n" not in text:
+        return text
+    lines = text.split("\n")
+    last = lines.pop()
+    lines = [line.rstrip(" ") for line in lines]
+    lines.append(last)
+    return "\n".join(lines)
 
 
 def display_text(text: str) -> str:

@@ -15,7 +15,7 @@ Section ids are ``<doc_id>#<anchor>`` and stay the same as long as the structure
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from index.cleaning import clean_text, display_text
@@ -45,40 +45,54 @@ class _Cut:
     title: str | None
 
 
+_NO_WORDS = re.compile(r"[\W\d]+")
+
+
+def _lines(text: str, start: int = 0) -> Iterator[str]:
+    """The lines of ``text`` from ``start`` on, stripped, as they are needed.
+
+    Why: a heading is looked for after every paragraph mark and agenda number, in the
+    rest of the document; splitting all of that rest each time made a long statute's
+    sectioning quadratic.
+    """
+    while (end := text.find("\n", start)) >= 0:
+        yield text[start:end].strip()
+        start = end + 1
+    yield text[start:].strip()
+
+
+def _is_heading_line(line: str) -> bool:
+    """A line that can open a section: not blank, not a web address, not only digits and
+    punctuation."""
+    return bool(line) and not _DOMAIN_LINE.match(line) and not _NO_WORDS.fullmatch(line)
+
+
 def _first_line(text: str) -> str:
-    for line in text.split("\n"):
-        s = line.strip()
-        if s and not _DOMAIN_LINE.match(s) and not re.fullmatch(r"[\W\d]+", s):
-            return s
-    return ""
+    return next(filter(_is_heading_line, _lines(text)), "")
 
 
-def heading_after(text: str) -> str:
-    """The heading that opens ``text``: its first line, joined with a wrapped second line."""
-    lines = [ln.strip() for ln in text.strip().split("\n")]
-    if not lines:
+def heading_after(text: str, start: int = 0) -> str:
+    """The heading that opens ``text`` (from ``start``): its first line, joined with a
+    wrapped second line."""
+    lines = _lines(text, start)
+    title = next(filter(_is_heading_line, lines), "")
+    if not title:
         return ""
-    first = _first_line(text)
-    if not first:
-        return ""
-    idx = lines.index(first) if first in lines else 0
-    title = first
     # A heading wrapped over two lines continues on the next line without a blank line
     # and in lower case ("Planeringsprocessen och ekonomiska\nplaneringsförutsättningar").
-    if idx + 1 < len(lines):
-        nxt = lines[idx + 1]
-        if (
-            nxt
-            and (nxt[0].islower() or nxt[0] == "(")
-            and not title.endswith((".", ":"))
-            and not _DOMAIN_LINE.match(nxt)
-        ):
-            title = f"{title} {nxt}"
+    nxt = next(lines, "")
+    if (
+        nxt
+        and (nxt[0].islower() or nxt[0] == "(")
+        and not title.endswith((".", ":"))
+        and not _DOMAIN_LINE.match(nxt)
+    ):
+        title = f"{title} {nxt}"
     return _shorten(title)
 
 
 def _shorten(title: str) -> str:
-    title = re.sub(r"\s+", " ", title).strip()
+    title = " ".join(title.split())  # as re.sub(r"\s+", " ", title).strip(), without re
     if len(title) <= MAX_TITLE_CHARS:
         return title
     return title[: MAX_TITLE_CHARS - 1].rsplit(" ", 1)[0] + "…"
@@ -160,7 +174,7 @@ def _protocol_cuts(text: str) -> list[_Cut]:
     if not marks:
         return []
     return [
-        _Cut(m.start(), f"p{m.group(1)}", heading_after(text[m.end() :]) or f"§ {m.group(1)}")
+        _Cut(m.start(), f"p{m.group(1)}", heading_after(text, m.end()) or f"§ {m.group(1)}")
         for m in marks
     ]
 
@@ -180,7 +194,7 @@ def _agenda_cuts(text: str) -> list[_Cut]:
     for start, num, end, inline_title in found:
         if num != expected:
             continue
-        title = inline_title or heading_after(text[end:])
+        title = inline_title or heading_after(text, end)
         cuts.append(_Cut(start, f"item{num}", _shorten(f"{num}. {title}")))
         expected += 1
     if len(cuts) < 3:

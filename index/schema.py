@@ -10,6 +10,9 @@ applied. The analyzers are pickled into the index by import path, which makes
 from __future__ import annotations
 
 from collections.abc import Callable, Generator
+from itertools import islice
+from operator import sub
+from pickle import dumps
 from typing import Any
 
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
@@ -72,36 +75,38 @@ class RankedText(TEXT):
             for term, (positions, weight) in analysis.index_terms(value).items()
         ]
 
-    def posting_encoder(self) -> tuple[Callable[[list[int]], bytes], float]:
+    def posting_encoder(self, shared: bool = False) -> tuple[Callable[[list[int]], bytes], float]:
         """``self.format.encode`` for a posting's positions, and the field's boost (which
         Whoosh multiplies a posting's weight by). A single position (most of a section's
-        terms) is encoded from a table, where Whoosh's ``Positions.encode`` pickles a list.
+        terms) is encoded from a table, where Whoosh's ``Positions.encode`` pickles a list;
+        several take their differences in C (the same bytes).
 
-        Each posting still gets a value object of its own: whoosh3 pickles a block's
-        values, and pickle writes an object met twice as a reference, so shared values
-        would change the bytes of the segment (not what they decode to).
+        Unless ``shared``, each posting gets a value object of its own: whoosh3 pickles a
+        block's values, and pickle writes an object met twice as a reference, so shared
+        values would change the bytes of the segment (not what they decode to). A writer
+        whose ranked postings go to the arrays file only (``index.codec``) shares them.
         """
         fmt = self.format
         if not isinstance(fmt, Positions):
             raise TypeError(f"the ranked field needs a Positions format, not {fmt!r}")
-        encode = fmt.encode
         if type(fmt) is not Positions:
-            return encode, fmt.field_boost
+            return fmt.encode, fmt.field_boost
         one = _ONE_POSITION
 
         def encoded(positions: list[int]) -> bytes:
             if len(positions) != 1:
-                return encode(positions)
-            tail = one.get(positions[0])
-            if tail is None:
-                tail = one[positions[0]] = encode(positions)[_ONE_HEAD_SIZE:]
-            return _ONE_HEAD + tail  # a new object (see above)
+                # As ``Positions.encode``: the count, then the pickled gaps.
+                gaps = [positions[0], *map(sub, islice(positions, 1, None), positions)]
+                return pack_uint(len(gaps)) + dumps(gaps, 2)
+            value = one.get(positions[0])
+            if value is None:
+                value = one[positions[0]] = _ONE_HEAD + dumps(positions, 2)
+            return value if shared else _ONE_HEAD + value[_ONE_HEAD_SIZE:]
 
         return encoded, fmt.field_boost
 
 
-# ``Positions.encode`` of a single position: a count of 1, then the pickled list of the
-# position, by position (the encoding depends on nothing else).
+# ``Positions.encode`` of a single position, by position (it depends on nothing else).
 _ONE_HEAD = pack_uint(1)
 _ONE_HEAD_SIZE = len(_ONE_HEAD)
 _ONE_POSITION: dict[int, bytes] = {}

@@ -44,7 +44,7 @@ import sys
 import zlib
 from array import array
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from operator import sub
+from operator import itemgetter, sub
 from pathlib import Path
 from pickle import dumps
 from typing import Any
@@ -155,6 +155,9 @@ class _ArrayPool(PostingPool):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._terms: dict[tuple[str, bytes], TermPostings] = {}
+        # The ranked field's, by term as text: a posting then needs neither the term's
+        # bytes nor a key tuple (made once per term when the pool is sorted).
+        self._words: dict[str, TermPostings] = {}
         self._bytes = 0  # an estimate of the memory the arrays hold
         self._runs: list[str] = []  # spilled postings, by field and term, in docnum order
         self.unsorted = False  # some section number came after a larger one
@@ -193,18 +196,16 @@ class _ArrayPool(PostingPool):
         if not terms:
             return 0
         self.fieldnames.add(WORDS)
-        pooled = self._terms
+        pooled = self._words
         length = 0
         size = 0
         for term, (positions, weight) in terms.items():
             length += len(positions)
-            tbytes = term.encode("utf-8")
             vbytes = encode(positions)
-            key = (WORDS, tbytes)
-            got = pooled.get(key)
+            got = pooled.get(term)
             if got is None:
-                got = pooled[key] = (array("I"), array("d"), [])
-                size += _TERM_BYTES + len(tbytes)
+                got = pooled[term] = (array("I"), array("d"), [])
+                size += _TERM_BYTES + len(term)
             elif docnum <= got[0][-1]:
                 self.unsorted = True
             got[0].append(docnum)
@@ -219,13 +220,20 @@ class _ArrayPool(PostingPool):
     def _spill(self) -> None:
         path, f = self._new_run()
         with f:
-            for key in sorted(self._terms):
-                ids, weights, values = self._terms[key]
+            for key, (ids, weights, values) in self._sorted_pool():
                 data = marshal.dumps((*key, ids.tobytes(), weights.tobytes(), values))
                 f.write(_SIZE.pack(len(data)) + data)
         self._runs.append(path)
-        self._terms = {}
         self._bytes = 0
+
+    def _sorted_pool(self) -> list[tuple[tuple[str, bytes], TermPostings]]:
+        """The postings held in memory, by field and term (as Whoosh sorts them), and the
+        pool emptied."""
+        items = list(self._terms.items())
+        items.extend(((WORDS, t.encode("utf-8")), p) for t, p in self._words.items())
+        items.sort(key=itemgetter(0))
+        self._terms, self._words = {}, {}
+        return items
 
     def _read_spilled(self, path: str) -> Iterator[tuple[tuple[str, bytes], TermPostings]]:
         f = self._open_run(path)
@@ -240,13 +248,13 @@ class _ArrayPool(PostingPool):
             self._remove_run(path)
 
     def has_postings(self) -> bool:
-        return bool(self._terms or self._runs)
+        return bool(self._terms or self._words or self._runs)
 
     def term_postings(self) -> Iterator[tuple[tuple[str, bytes], TermPostings]]:
         """Every (field, term) in Whoosh's order, its postings by section number."""
         sources = [self._read_spilled(p) for p in self._runs]
-        sources.append(iter(sorted(self._terms.items())))
-        self._runs, self._terms = [], {}
+        sources.append(iter(self._sorted_pool()))
+        self._runs = []
         merged = heapq.merge(*sources, key=lambda item: item[0])  # stable: runs in order
         key, (ids, weights, values) = next(merged, (("", b""), (array("I"), array("d"), [])))
         if not ids:
@@ -448,7 +456,10 @@ class FastSegmentWriter(SegmentWriter):
             and not any(f.separate_spelling() or f.vector for f in fields)
         )
         if isinstance(ranked, RankedText) and self._fast:
-            self._encode, self._boost = ranked.posting_encoder()
+            # Position values shared between postings (``RankedText.posting_encoder``)
+            # where they are kept in the arrays file, not pickled in whoosh3's blocks.
+            shared = isinstance(self.codec, ArraysCodec)
+            self._encode, self._boost = ranked.posting_encoder(shared=shared)
         # Keyword and number fields other than the unique key repeat their values from
         # section to section (kind, document, organisation, year...): their postings are
         # made once per value. Whoosh's generic ``index`` of them took 2.3 s of a 60 s

@@ -89,6 +89,7 @@ _TRICKY = [
     weighted_text([("Budget 2025", 1.5), ("budgeten för barn- och ungdomsnämnden", 1.0)])
     + weighted_text([("en länk", 0.3), ("Kommunfullmäktige protokoll", 0.2)]),
     "sjuksköterskan sjuksköterskor sjuksköterska sjuksköterskan",
+    "fil_namn_2024 och __init__ i hyr_stopp",  # underscores split words (another regex)
 ]
 
 

@@ -91,7 +91,7 @@ class RankedText(TEXT):
             raise TypeError(f"the ranked field needs a Positions format, not {fmt!r}")
         if type(fmt) is not Positions:
             return fmt.encode, fmt.field_boost
-        one = _ONE_POSITION
+        one = ONE_POSITION
 
         def encoded(positions: list[int]) -> bytes:
             if len(positions) != 1:
@@ -109,7 +109,7 @@ class RankedText(TEXT):
 # ``Positions.encode`` of a single position, by position (it depends on nothing else).
 _ONE_HEAD = pack_uint(1)
 _ONE_HEAD_SIZE = len(_ONE_HEAD)
-_ONE_POSITION: dict[int, bytes] = {}
+ONE_POSITION: dict[int, bytes] = {}
 
 
 def build_schema() -> Schema:

@@ -62,7 +62,7 @@ from index import analysis, postings
 from index.codec import RANKED_IN_ARRAYS, ArraysCodec
 from index.errors import BuildError
 from index.postings import ArraysFile
-from index.schema import WORDS, RankedText
+from index.schema import ONE_POSITION, WORDS, RankedText
 
 # A term's postings: section numbers, weights, encoded positions.
 TermPostings = tuple["array[int]", "array[float]", list[bytes]]
@@ -185,6 +185,7 @@ class _ArrayPool(PostingPool):
         terms: Mapping[str, tuple[list[int], float]],
         encode: Callable[[list[int]], bytes],
         boost: float = 1.0,
+        single: Mapping[int, bytes] | None = None,
     ) -> int:
         """:meth:`add` for all of a section's ranked postings at once; returns its length.
 
@@ -192,16 +193,22 @@ class _ArrayPool(PostingPool):
         posting's value from its positions. Whoosh adds a posting at a time, as a tuple
         through a method call (for the ranked field, a tenth of a build's time, profiled
         on 23 MB); making the postings in this same loop saves a list of them per section.
+        ``single``, when values may be shared, holds those ``encode`` made of a single
+        position (most postings), looked up here without calling it.
         """
         if not terms:
             return 0
         self.fieldnames.add(WORDS)
         pooled = self._words
+        one = single if single is not None else {}
         length = 0
-        size = 0
+        size = _POSTING_BYTES * len(terms)
         for term, (positions, weight) in terms.items():
-            length += len(positions)
-            vbytes = encode(positions)
+            n = len(positions)
+            length += n
+            vbytes = one.get(positions[0]) if n == 1 else None
+            if vbytes is None:
+                vbytes = encode(positions)
             got = pooled.get(term)
             if got is None:
                 got = pooled[term] = (array("I"), array("d"), [])
@@ -211,7 +218,7 @@ class _ArrayPool(PostingPool):
             got[0].append(docnum)
             got[1].append(weight * boost)
             got[2].append(vbytes)
-            size += _POSTING_BYTES + len(vbytes)
+            size += len(vbytes)
         self._bytes += size
         if self._bytes > self.limit:
             self._spill()
@@ -455,11 +462,13 @@ class FastSegmentWriter(SegmentWriter):
             and type(ranked.format) is Positions
             and not any(f.separate_spelling() or f.vector for f in fields)
         )
+        self._single: dict[int, bytes] | None = None
         if isinstance(ranked, RankedText) and self._fast:
             # Position values shared between postings (``RankedText.posting_encoder``)
             # where they are kept in the arrays file, not pickled in whoosh3's blocks.
             shared = isinstance(self.codec, ArraysCodec)
             self._encode, self._boost = ranked.posting_encoder(shared=shared)
+            self._single = ONE_POSITION if shared else None
         # Keyword and number fields other than the unique key repeat their values from
         # section to section (kind, document, organisation, year...): their postings are
         # made once per value. Whoosh's generic ``index`` of them took 2.3 s of a 60 s
@@ -509,7 +518,7 @@ class FastSegmentWriter(SegmentWriter):
                 length = 0
                 if name == WORDS:
                     terms = analysis.index_terms(value)
-                    length = pool.add_ranked(docnum, terms, self._encode, self._boost)
+                    length = pool.add_ranked(docnum, terms, self._encode, self._boost, self._single)
                 elif field.indexed:
                     scorable = field.scorable
                     key = (name, value)

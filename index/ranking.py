@@ -167,11 +167,13 @@ class ArrayRanker:
         It also ranks better. :meth:`rank` takes the candidates by score before the reward,
         so short sections that repeat one word could fill them and keep out a section with
         every word that the reward would have put first. ``owner[j]`` is the clause of
-        ``plans[j]``; every plan must make matches (no common word, whose list is only
-        looked up). The total is exact: the size of the union of the clauses' sections.
+        ``plans[j]``. As in :meth:`rank`, only the sections of the defining words (their
+        stems, near misses and parts, unless ``parts_defining`` is off) are matches; a
+        common word's list is looked up for them. The total is exact: the size of the
+        union of the defining words' sections.
         """
         clauses = sorted(set(owner))
-        if len(clauses) < 2 or not all(p.defining and p.parts_defining for p in plans):
+        if len(clauses) < 2 or not any(p.defining for p in plans):
             return None
         weight = self._weights(plans)
         clause_weight: dict[int, float] = {}
@@ -191,7 +193,13 @@ class ArrayRanker:
              for clause in clauses]
             for i in range(len(self.segments))
         ]  # fmt: skip
+        defines = [
+            [ids for p in plans if p.defining for ids in self._cover(i, p, p.parts_defining)]
+            for i in range(len(self.segments))
+        ]
         inside = [_in_all(x) - seg.deleted for x, seg in zip(covers, self.segments, strict=True)]
+        if not all(p.defining and p.parts_defining for p in plans):
+            inside = [_in_any(x, lists) for x, lists in zip(inside, defines, strict=True)]
         if sum(map(len, inside)) < limit:
             return None
         pool: list[tuple[float, int]] = []
@@ -207,9 +215,9 @@ class ArrayRanker:
             return None
         self.matched = []
         total = 0
-        for x, seg in zip(covers, self.segments, strict=True):
+        for lists, seg in zip(defines, self.segments, strict=True):
             union: set[int] = set()
-            union.update(*(ids for clause in x for word in clause for ids in word))
+            union.update(*lists)
             union.difference_update(seg.deleted)
             self.matched.append(union)
             total += len(union)
@@ -230,13 +238,14 @@ class ArrayRanker:
             most += self.parts_weight * sum(weight[t] for t in p.parts)
         return most * self._k1p * (1 + 1e-9)
 
-    def _cover(self, i: int, p: WordPlan) -> list[Collection[int]]:
-        """The sections of segment ``i`` that hold the word's stem, all its parts or one
-        of its near misses (what :meth:`covers` tells of one section), as their lists."""
+    def _cover(self, i: int, p: WordPlan, parts: bool = True) -> list[Collection[int]]:
+        """The sections of segment ``i`` that hold the word's stem, all its parts (unless
+        not ``parts``) or one of its near misses (what :meth:`covers` tells of one
+        section), as their lists."""
         found: list[Collection[int]] = [
             x[0] for t in (p.stem, *p.loose) if (x := self.lists(t)[i]) is not None
         ]
-        if p.parts and all(self.lists(t)[i] is not None for t in p.parts):
+        if parts and p.parts and all(self.lists(t)[i] is not None for t in p.parts):
             found.append(self._common(i, p.parts))
         return found
 
@@ -567,22 +576,27 @@ def _in_all(clauses: list[list[list[Collection[int]]]]) -> set[int]:
         return set()
     out = set().union(*flat[0])
     for lists in flat[1:]:
-        kept: set[int] = set()
-        for ids in lists:
-            if isinstance(ids, array) and len(out) * 16 < len(ids):
-                n = len(ids)
-                docs = list(out)
-                kept.update(
-                    d
-                    for d, j in zip(docs, map(bisect_left, repeat(ids), docs), strict=True)
-                    if j < n and ids[j] == d
-                )
-            else:
-                kept.update(out.intersection(ids))
-        out = kept
+        out = _in_any(out, lists)
         if not out:
             break
     return out
+
+
+def _in_any(sections: set[int], lists: list[Collection[int]]) -> set[int]:
+    """Those of ``sections`` found in one of ``lists``."""
+    kept: set[int] = set()
+    for ids in lists:
+        if isinstance(ids, array) and len(sections) * 16 < len(ids):
+            n = len(ids)
+            docs = list(sections)
+            kept.update(
+                d
+                for d, j in zip(docs, map(bisect_left, repeat(ids), docs), strict=True)
+                if j < n and ids[j] == d
+            )
+        else:
+            kept.update(sections.intersection(ids))
+    return kept
 
 
 def _kth(acc: dict[int, float], k: int) -> float:

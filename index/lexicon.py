@@ -13,7 +13,6 @@ Compound splits are checked against the frequency list, never guessed from lette
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -70,29 +69,16 @@ def _zipf() -> dict[str, float]:
 
 
 @lru_cache(maxsize=1)
-def _heads() -> tuple[str, ...]:
-    """The words common enough to be a compound's first member (``HEAD_ZIPF``), sorted."""
-    return tuple(sorted(w for w, z in _zipf().items() if z >= HEAD_ZIPF))
-
-
-def _head_room(word: str) -> int:
-    """The length of the longest beginning of ``word`` that begins a word of ``_heads``.
+def _head_beginnings() -> frozenset[str]:
+    """Every beginning of every word common enough to be a compound's first member
+    (``HEAD_ZIPF``): about 150,000 strings, built in 50 ms.
 
     Every spelling :func:`_head_base` tries for a head starts with the head less its last
-    letter, so no head longer than this plus one can stand for a known word. The word's
-    neighbours in sorted order share the longest beginnings with it.
+    letter, so a head whose beginning without its last letter begins no such word stands
+    for no known word, and neither does any longer one.
     """
-    heads = _heads()
-    at = bisect_left(heads, word)
-    room = 0
-    for near in heads[max(at - 1, 0) : at + 1]:
-        n = 0
-        for a, b in zip(word, near, strict=False):
-            if a != b:
-                break
-            n += 1
-        room = max(room, n)
-    return room
+    heads = [w for w, z in _zipf().items() if z >= HEAD_ZIPF]
+    return frozenset(w[:i] for w in heads for i in range(1, len(w) + 1))
 
 
 @lru_cache(maxsize=1)
@@ -222,11 +208,17 @@ def _split(word: str, depth: int) -> tuple[Member, ...] | None:
     # The stem is taken only once a head is known: many of the tails tried have none.
     # Splitting 105,964 corpus words stemmed 175,000 times before, 109,000 so (8.5 ->
     # 7.7 s; the same splits).
-    # Heads stop where no common word begins as this one does (``_head_room``): 9.4 ->
-    # 7.1 s for the same words, the same splits.
+    # Heads stop where no common word begins as this one does (``_head_beginnings``):
+    # 9.4 -> 7.1 s for the same words, the same splits. A set of the heads' beginnings
+    # answers that in one lookup per head, not by comparing letters with the word's
+    # neighbours among the sorted heads: a whole-corpus build's workers analysed their
+    # new words in 7.5 s each instead of 8.2 (two builds each, run alternately).
     stem_end = 0
     freq = _zipf()
-    for i in range(MIN_PART, min(len(word) - MIN_PART, _head_room(word) + 1) + 1):
+    beginnings = _head_beginnings()
+    for i in range(MIN_PART, len(word) - MIN_PART + 1):
+        if word[: i - 1] not in beginnings:
+            break
         head, tail = word[:i], word[i:]
         base = _head_base(head)
         if base is None:

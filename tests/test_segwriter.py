@@ -217,6 +217,35 @@ def test_a_build_collects_garbage_less_often_and_restores_the_collector(
     assert gc.get_threshold() == before != segwriter.BUILD_GC_THRESHOLD
 
 
+def test_build_workers_index_without_collections_and_the_parent_keeps_its_collector(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The workers are forked with this test's patch: each writes down, per section it
+    # adds, whether its collector is on.
+    log = tmp_path / "gc.log"
+    add = segwriter.FastSegmentWriter.add_document
+
+    def recording(self: segwriter.FastSegmentWriter, **fields: object) -> None:
+        with log.open("a", encoding="utf-8") as fh:
+            fh.write(f"{os.getpid()} {gc.isenabled()}\n")
+        add(self, **fields)
+
+    monkeypatch.setattr(segwriter.FastSegmentWriter, "add_document", recording)
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for i in range(300):
+        (docs / f"d{i}.txt").write_text(f"Ärende {i}\n\nBudget för barn, del {i}.\n", "utf-8")
+    st = WhooshStore.create(tmp_path / "ix")
+    report = builder.update(st, [docs], procs=2)
+    st.close()
+    assert report.added == 300 and not report.failed
+    lines = log.read_text(encoding="utf-8").split()
+    pids, enabled = set(lines[0::2]), set(lines[1::2])
+    assert str(os.getpid()) not in pids and len(pids) == 2  # both workers, not the parent
+    assert enabled == {"False"}
+    assert gc.isenabled()
+
+
 def test_an_index_in_memory_spills_its_pool_in_memory(monkeypatch: pytest.MonkeyPatch) -> None:
     from search import Index
 

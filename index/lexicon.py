@@ -94,7 +94,10 @@ def _snowball() -> Any:
     try:
         import Stemmer
 
-        return Stemmer.Stemmer("swedish")
+        # Without PyStemmer's own cache of 10,000 words: :func:`snowball` caches, and a
+        # word the build stems is mostly new to both; 100,000 corpus words took 0.10 s
+        # with it, 0.04 s without.
+        return Stemmer.Stemmer("swedish", 0)
     except ImportError:
         from snowballstemmer.swedish_stemmer import SwedishStemmer
 

@@ -182,33 +182,34 @@ class _ArrayPool(PostingPool):
     def add_ranked(
         self,
         docnum: int,
-        terms: Mapping[str, tuple[list[int], float]],
+        positions: Mapping[str, list[int]],
+        weights: Mapping[str, float],
         encode: Callable[[list[int]], bytes],
         boost: float = 1.0,
         single: Mapping[int, bytes] | None = None,
     ) -> int:
         """:meth:`add` for all of a section's ranked postings at once; returns its length.
 
-        ``terms`` are :func:`analysis.index_terms` of the section, ``encode`` makes a
-        posting's value from its positions. Whoosh adds a posting at a time, as a tuple
-        through a method call (for the ranked field, a tenth of a build's time, profiled
-        on 23 MB); making the postings in this same loop saves a list of them per section.
-        ``single``, when values may be shared, holds those ``encode`` made of a single
-        position (most postings), looked up here without calling it.
+        ``positions`` and ``weights`` are :func:`analysis.index_term_maps` of the section,
+        ``encode`` makes a posting's value from its positions. Whoosh adds a posting at a
+        time, as a tuple through a method call (for the ranked field, a tenth of a build's
+        time, profiled on 23 MB); making the postings in this same loop saves a list of
+        them per section. ``single``, when values may be shared, holds those ``encode``
+        made of a single position (most postings), looked up here without calling it.
         """
-        if not terms:
+        if not positions:
             return 0
         self.fieldnames.add(WORDS)
         pooled = self._words
         one = single if single is not None else {}
         length = 0
-        size = _POSTING_BYTES * len(terms)
-        for term, (positions, weight) in terms.items():
-            n = len(positions)
+        size = _POSTING_BYTES * len(positions)
+        for term, at in positions.items():
+            n = len(at)
             length += n
-            vbytes = one.get(positions[0]) if n == 1 else None
+            vbytes = one.get(at[0]) if n == 1 else None
             if vbytes is None:
-                vbytes = encode(positions)
+                vbytes = encode(at)
             got = pooled.get(term)
             if got is None:
                 got = pooled[term] = (array("I"), array("d"), [])
@@ -216,7 +217,7 @@ class _ArrayPool(PostingPool):
             elif docnum <= got[0][-1]:
                 self.unsorted = True
             got[0].append(docnum)
-            got[1].append(weight * boost)
+            got[1].append(weights[term] * boost)
             got[2].append(vbytes)
             size += len(vbytes)
         self._bytes += size
@@ -517,8 +518,10 @@ class FastSegmentWriter(SegmentWriter):
                 field = schema[name]
                 length = 0
                 if name == WORDS:
-                    terms = analysis.index_terms(value)
-                    length = pool.add_ranked(docnum, terms, self._encode, self._boost, self._single)
+                    at, weights = analysis.index_term_maps(value)
+                    length = pool.add_ranked(
+                        docnum, at, weights, self._encode, self._boost, self._single
+                    )
                 elif field.indexed:
                     scorable = field.scorable
                     key = (name, value)

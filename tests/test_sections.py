@@ -56,3 +56,35 @@ def test_prepare_counts_sections_in_record() -> None:
     p = prepare(seed("004_b8ebff7d4bb7d37c.txt"))
     assert p.record.sections == len(p.sections)
     assert p.record.org == "Region Skåne"
+
+
+def test_agenda_items_are_found_as_by_the_two_patterns_they_were() -> None:
+    # One scan for both kinds of agenda line ("3." alone, "3. Budget" with its title)
+    # finds the same items as two scans did, on texts made to test their edges.
+    import random
+    import re
+
+    from index import sections
+
+    alone = re.compile(r"^[ \t]*(\d{1,2})\.[ \t]*(?:\n|$)", re.M)
+    inline = re.compile(r"^[ \t]*(\d{1,2})\.[ \t]+(\S[^\n]{1,78})$", re.M)
+
+    def two_scans(text: str) -> list[tuple[int, int, int, str | None]]:
+        return sorted(
+            [(m.start(), int(m.group(1)), m.end(), None) for m in alone.finditer(text)]
+            + [
+                (m.start(), int(m.group(1)), m.end(), m.group(2).strip())
+                for m in inline.finditer(text)
+                if not m.group(2).rstrip().endswith(".")
+            ]
+        )
+
+    rng = random.Random(3)
+    pieces = ["1.", "2.", "12.", "123.", " ", "\t", "\n", "\n\n", "Budget", ".", "x" * 40, "§"]
+    found = 0
+    for _ in range(4000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randrange(1, 25)))
+        expected = two_scans(text)
+        assert sections._agenda_lines(text) == expected, repr(text)
+        found += len(expected)
+    assert found > 1000

@@ -15,7 +15,7 @@ from operator import sub
 from pickle import dumps
 from typing import Any
 
-from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
+from whoosh.fields import ID, STORED, TEXT, Schema
 from whoosh.formats import Positions
 from whoosh.system import pack_uint
 
@@ -131,7 +131,7 @@ def build_schema() -> Schema:
         doctype=ID(stored=True, sortable=True),
         date=ID(stored=True, sortable=True),
         year=ID(sortable=True),
-        position=NUMERIC(stored=True, sortable=True),
+        position=STORED(),  # its place in the document: shown and sorted by, never searched
         pages=STORED(),
         info=STORED(),  # per-document bookkeeping: hash, mtime, size, sections
     )

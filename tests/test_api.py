@@ -194,3 +194,23 @@ def test_the_seed_index_of_another_stemmer_is_rebuilt(tmp_path: Path) -> None:
     ix.close()
     _, built = Index.open_or_seed(tmp_path / "ix")
     assert not built
+
+
+def test_sections_come_back_in_document_order(tmp_path: Path) -> None:
+    # The order of `Index.sections` is that of the sectioning (a section's stored place).
+    from index.builder import prepare
+    from index.readers import reader_for
+
+    ix = Index.create(tmp_path / "ix", [SEEDS])[0]
+    checked = 0
+    for path in sorted(SEEDS.iterdir()):
+        reader = reader_for(path)
+        if reader is None or path.name.startswith("__"):
+            continue  # the package's own files, as the builder skips them
+        for doc in reader(path, path.name):
+            expected = [s.section_id for s in prepare(doc).sections]
+            got = [h.section_id for h in ix.sections(doc.doc_id)]
+            assert got == expected and len(got) > 1
+            checked += 1
+    ix.close()
+    assert checked == 5

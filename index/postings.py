@@ -24,6 +24,7 @@ import contextlib
 import json
 import os
 import sqlite3
+import sys
 import time
 import zlib
 from array import array
@@ -31,7 +32,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
-from itertools import accumulate
+from itertools import accumulate, repeat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -72,6 +73,8 @@ class Segment:
     _leaf: Any
     _facets: dict[str, tuple[list[str], array[int]]] = dataclass_field(default_factory=dict)
     _has_positions: bool = True
+    _places: array[int] | None = None
+    _places_read: bool = False
     # Lists read lately, kept across searches (words recur: most postings a sequence of
     # searches reads were read by an earlier one), up to ``cache_bytes``.
     cache_bytes: int = 0
@@ -94,6 +97,12 @@ class Segment:
             which.frombytes(meta[f"facet-of:{name}"])
             got = self._facets[name] = (json.loads(meta[f"facet:{name}"]), which)
         return got
+
+    def places(self) -> array[int] | None:
+        """Each section's place in its document (:func:`read_places`), read once."""
+        if not self._places_read:
+            self._places, self._places_read = read_places(self._leaf), True
+        return self._places
 
     def get(self, term: str) -> tuple[array[int], array[float]] | None:
         """The sections holding ranked-field ``term`` and its weighted frequencies."""
@@ -154,6 +163,32 @@ class Segment:
 
 
 _UNCACHED: Any = object()
+
+
+def read_places(leaf: Any) -> array[int] | None:
+    """The ``position`` column of Whoosh segment ``leaf``: each section's place in its
+    document, 0 for document records; None for an index whose schema has no such column
+    (written before it) or a segment without one.
+
+    Read as one block of bytes: the column's reader unpacks a value per call.
+    """
+    name = "position"
+    if name not in leaf.schema or leaf.schema[name].column_type is None:
+        return None
+    if not leaf.has_column(name):
+        return None
+    col = leaf.column_reader(name, translate=False)
+    out: array[int] = array(_IDS)
+    try:
+        out.frombytes(bytes(col._dbfile.get(col._basepos, col._count * out.itemsize)))
+        if sys.byteorder == "little":
+            out.byteswap()  # Whoosh packs numbers big-endian
+    except AttributeError:  # a reader of another kind (not whoosh3's numeric column)
+        out = array(_IDS, (col[d] for d in range(leaf.doc_count_all())))
+    missing = leaf.doc_count_all() - len(out)
+    if missing > 0:
+        out.extend(repeat(0, missing))  # Whoosh leaves trailing defaults unwritten
+    return out
 
 
 def unpack_lists(ids: bytes, tfs: bytes) -> tuple[array[int], array[float]]:

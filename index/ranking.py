@@ -22,6 +22,8 @@ from itertools import repeat
 from math import log
 from typing import TYPE_CHECKING, NamedTuple, Protocol
 
+from index import focus
+
 if TYPE_CHECKING:
     Lists = tuple[array[int], array[float]]  # ascending section numbers, weighted frequencies
 
@@ -55,6 +57,9 @@ class SegmentArrays(Protocol):
 
     def positions(self, term: str, wanted: list[tuple[int, int]]) -> dict[int, list[int]] | None:
         """For the proximity bonus (``store``); ranking itself needs no positions."""
+
+    def places(self) -> Sequence[int] | None:
+        """Each section's place in its document, for ``index.focus`` (None: unknown)."""
 
 
 @dataclass(frozen=True)
@@ -103,6 +108,7 @@ class ArrayRanker:
         # denominator is one of 256 values.
         avg = avg_length or 1.0
         self._norm = [k1 * ((1 - b) + b * byte_to_length(i) / avg) for i in range(256)]
+        self._length = [float(byte_to_length(i)) for i in range(256)]
         self._norms_key = (field, k1, b, avg)
         self._norms = norms if norms is not None else {}
         self._lists: dict[str, list[Lists | None]] = {}
@@ -326,6 +332,37 @@ class ArrayRanker:
     def _segment_of(self, docnum: int) -> int:
         """The last segment whose first section number is at most ``docnum``."""
         return max(0, bisect_right(self._bases, docnum) - 1)
+
+    def span(self, docnum: int) -> tuple[int, int]:
+        """The first and last section (searcher's numbers) of ``docnum``'s document, or
+        ``docnum`` alone where the index keeps no places (``index.focus``)."""
+        i, local = self._place(docnum)
+        places = self.segments[i].places()
+        if places is None:
+            return docnum, docnum
+        a, b = focus.span(places, local)
+        base = self._bases[i]
+        return base + a, base + b
+
+    def tf_between(self, term: str, first: int, last: int) -> float:
+        """The weighted count of ``term`` in sections ``first`` to ``last`` (one segment's)."""
+        i, a = self._place(first)
+        x = self.lists(term)[i]
+        if x is None:
+            return 0.0
+        ids, tfs = x
+        lo = bisect_left(ids, a)
+        return sum(tfs[lo : bisect_right(ids, a + last - first, lo)])
+
+    def length_between(self, first: int, last: int) -> float:
+        """The summed length of sections ``first`` to ``last`` (one segment's)."""
+        i, a = self._place(first)
+        return sum(
+            map(
+                self._length.__getitem__,
+                self.segments[i].lengths[self.field][a : a + last - first + 1],
+            )
+        )
 
     def _place(self, docnum: int) -> tuple[int, int]:
         """(segment, section number in it) of a searcher's section number."""

@@ -15,6 +15,7 @@ from operator import sub
 from pickle import dumps
 from typing import Any
 
+from whoosh.columns import NumericColumn
 from whoosh.fields import ID, STORED, TEXT, Schema
 from whoosh.formats import Positions
 from whoosh.system import pack_uint
@@ -47,6 +48,19 @@ PARTS_WEIGHT = 0.5
 # A word found nowhere as written is also searched by the indexed words that share its
 # loose key (no å/ä/ö, no derivational ending: ``analysis.loose``), at this weight.
 LOOSE_WEIGHT = 0.3
+
+
+class Place(STORED):
+    """A section's place in its document (0, 1, ...): stored, and kept in a column.
+
+    The column (4 bytes a section, read whole) is what tells a search which sections
+    make up a candidate's document (``index.focus``); nothing searches the field.
+    """
+
+    column_type = NumericColumn("I")
+
+    def to_column_value(self, value: Any) -> Any:  # a number, as whoosh's NUMERIC gives
+        return int(value)
 
 
 class RankedText(TEXT):
@@ -131,7 +145,7 @@ def build_schema() -> Schema:
         doctype=ID(stored=True, sortable=True),
         date=ID(stored=True, sortable=True),
         year=ID(sortable=True),
-        position=STORED(),  # its place in the document: shown and sorted by, never searched
+        position=Place(),  # its place in the document: shown, sorted by, never searched
         pages=STORED(),
         info=STORED(),  # per-document bookkeeping: hash, mtime, size, sections
     )

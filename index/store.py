@@ -25,6 +25,7 @@ import os
 import re
 import sqlite3
 import time
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -36,7 +37,7 @@ from whoosh import scoring, sorting
 from whoosh.filedb.filestore import FileStorage, RamStorage
 from whoosh.util.numeric import byte_to_length
 
-from index import analysis, lexicon, postings, schema
+from index import analysis, focus, lexicon, postings, schema
 from index.analysis import WordTerms
 from index.errors import BuildError, IndexLockedError, IndexMissingError, IndexVersionError
 from index.models import DocRecord, Metadata, Section
@@ -491,6 +492,19 @@ class _View:
         # Per-section BM25 length parts, kept by the ranker (``ArrayRanker``) for as long
         # as this state of the index is read.
         self.norms: dict[tuple[object, ...], list[float]] = {}
+        self._places: dict[str, Any] = {}
+
+    def places(self, leaf: Any) -> Any:
+        """:func:`postings.read_places` of a leaf reader, kept with this state."""
+        key = leaf.segment().segment_id() if leaf.segment() is not None else ""
+        if key not in self._places:
+            self._places[key] = postings.read_places(leaf) if key else None
+        return self._places[key]
+
+    def avg_doc_length(self) -> float:
+        """The ranked field's mean length over documents (the focus factor's BM25)."""
+        docs = self.reader.doc_frequency("kind", schema.KIND_DOC)
+        return float(self.reader.field_length(schema.WORDS)) / (docs or 1)
 
     def searcher(self) -> Any:
         if self._searcher is None:
@@ -512,6 +526,47 @@ class _View:
             self._searcher.close()  # closes its reader
         else:
             self.reader.close()
+
+
+class _LeafCounts:
+    """What ``index.focus`` needs, read from Whoosh's segments (the path without arrays)."""
+
+    def __init__(self, v: _View) -> None:
+        self._v = v
+        self._leaves = v.reader.leaf_readers()
+        self._bases = [base for _, base in self._leaves]
+
+    def _leaf(self, docnum: int) -> tuple[Any, int]:
+        return self._leaves[bisect_right(self._bases, docnum) - 1]
+
+    def span(self, docnum: int) -> tuple[int, int]:
+        leaf, base = self._leaf(docnum)
+        places = self._v.places(leaf)
+        if places is None:
+            return docnum, docnum
+        a, b = focus.span(places, docnum - base)
+        return base + a, base + b
+
+    def tf_between(self, term: str, first: int, last: int) -> float:
+        leaf, base = self._leaf(first)
+        if (schema.WORDS, term) not in leaf:
+            return 0.0
+        m = leaf.postings(schema.WORDS, term)
+        m.skip_to(first - base)
+        n = 0.0
+        while m.is_active() and m.id() <= last - base:
+            n += m.weight()
+            m.next()
+        return n
+
+    def length_between(self, first: int, last: int) -> float:
+        leaf, base = self._leaf(first)
+        return float(
+            sum(
+                leaf.doc_field_length(d, schema.WORDS, 0)
+                for d in range(first - base, last - base + 1)
+            )
+        )
 
 
 class WhooshStore:
@@ -734,7 +789,7 @@ class WhooshStore:
             scored = [(r.score or 0.0, i) for i, r in enumerate(results)]
             if coordinate:
                 near = _proximity(request.query)
-                scored = self._coordinate(s, results, clauses, near, terms, misses)
+                scored = self._coordinate(v, results, clauses, near, terms, misses)
             hits = [
                 StoredHit(score=score, fields=dict(results[i].fields()))
                 for score, i in scored[: request.limit]
@@ -816,7 +871,7 @@ class WhooshStore:
             near = []
             if _proximity(request.query):
                 near = [p for p, c in zip(plans, owner, strict=True) if clauses[c][1]]
-            top = self._coordinate_arrays(v.reader, ranker, top, plans, owner, near, request.limit)
+            top = self._coordinate_arrays(v, ranker, top, plans, owner, near, request.limit)
         hits = [
             StoredHit(score=score, fields=dict(v.reader.stored_fields(d)))
             for score, d in top[: request.limit]
@@ -836,7 +891,7 @@ class WhooshStore:
 
     @staticmethod
     def _coordinate_arrays(
-        reader: Any,
+        v: _View,
         ranker: ArrayRanker,
         top: list[tuple[float, int]],
         plans: list[WordPlan],
@@ -862,7 +917,19 @@ class WhooshStore:
             for d in docs:
                 covered[d] = covered.get(d, 0.0) + weights[c]
         total = sum(weights.values()) or 1.0
-        share = {d: (covered.get(d, 0.0) / total) ** _COVERAGE_POWER for d in docnums}
+        stems: dict[int, list[str]] = {}
+        for p, c in zip(plans, owner, strict=True):
+            stems.setdefault(c, []).append(p.stem)
+        focused = focus.factors(
+            docnums,
+            ranker.span,
+            [focus.Clause(tuple(dict.fromkeys(stems[c])), weights[c]) for c in sorted(stems)],
+            ranker.tf_between,
+            ranker.length_between,
+            _BM25_K1,
+            v.avg_doc_length(),
+        )
+        share = {d: (covered.get(d, 0.0) / total) ** _COVERAGE_POWER * focused[d] for d in docnums}
         bonus: dict[int, float] = {}
         if near:
             scores = {d: score for score, d in top}
@@ -870,7 +937,7 @@ class WhooshStore:
             if len(top) > limit:
                 floor = sorted((v * share[d] for v, d in top), reverse=True)[limit - 1]
             bonus = _near_bonus_arrays(
-                reader,
+                v.reader,
                 ranker,
                 docnums,
                 near,
@@ -978,7 +1045,7 @@ class WhooshStore:
 
     @staticmethod
     def _coordinate(
-        s: Any,
+        v: _View,
         results: Any,
         clauses: list[Clause],
         near: _Near | None,
@@ -994,23 +1061,37 @@ class WhooshStore:
         """
         from index.wquery import at, compile_query, near_bonus
 
+        s = v.searcher()
         docnums = sorted(r.docnum for r in results)
         bonus = near_bonus(s, docnums, [terms[w].stem for w in near.words]) if near else {}
         weights: list[float] = []
         covered: dict[int, float] = {}
+        counted: list[focus.Clause] = []
         for clause in clauses:
             words = clause_words(clause)
             weight = max((s.idf(schema.WORDS, terms[w].stem) for w in words), default=1.0)
             weights.append(weight)
+            counted.append(focus.Clause(tuple(dict.fromkeys(terms[w].stem for w in words)), weight))
             m = compile_query(clause, terms, misses).matcher(s)
             for d in docnums:
                 if at(m, d):
                     covered[d] = covered.get(d, 0.0) + weight
         total = sum(weights) or 1.0
+        leaves = _LeafCounts(v)
+        focused = focus.factors(
+            docnums,
+            leaves.span,
+            counted,
+            leaves.tf_between,
+            leaves.length_between,
+            _BM25_K1,
+            v.avg_doc_length(),
+        )
         scored = [
             (
                 ((r.score or 0.0) + bonus.get(r.docnum, 0.0))
-                * (covered.get(r.docnum, 0.0) / total) ** _COVERAGE_POWER,
+                * (covered.get(r.docnum, 0.0) / total) ** _COVERAGE_POWER
+                * focused[r.docnum],
                 i,
             )
             for i, r in enumerate(results)

@@ -1,0 +1,93 @@
+"""Document focus: a section whose document says less about the query than it does alone.
+
+Why: ranking sections alone, a passing mention in a long report competes with a short
+document that is about the question. The document's own score counts as evidence
+(Callan, "Passage-level evidence in document retrieval", SIGIR 1994, combines document
+and passage scores). Here the document's BM25 over all of its sections, with full
+length normalisation, is set against the same BM25 of the section alone: where the
+document scores less, the section's score is scaled down by that ratio (never up). A
+section whose neighbours also hold the query's words keeps its score; a document of one
+section always does. Measured on SweFAQ with the shared corpus as distractors (whose
+long documents are split into many sections): nDCG@10 0.516 -> 0.538, both halves of
+the questions gaining; without distractors (one section per answer) and on the seed
+queries, nothing changes.
+
+A section's document is the run of consecutive places (``position`` 0, 1, 2, ...)
+around it in its segment: a document's sections are written together and in order, and
+Whoosh keeps their order when it merges segments; a document record (no place, read as
+0) or the next document (place 0) ends a run. The places come from the ``position``
+column, which indexes built before it lack: there every factor is 1.
+
+This module knows no Whoosh: the store hands it the places, lengths and term counts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+
+def span(places: Sequence[int], local: int) -> tuple[int, int]:
+    """The first and last section number (inclusive) of the document of ``local``."""
+    n = len(places)
+    if local >= n:
+        return local, local
+    start = max(local - places[local], 0)
+    end = local
+    while end + 1 < n and places[end + 1] == places[end] + 1:
+        end += 1
+    return start, end
+
+
+@dataclass(frozen=True)
+class Clause:
+    """A query clause: the terms whose counts it takes, and its weight (idf)."""
+
+    terms: tuple[str, ...]
+    weight: float
+
+
+def factors(
+    candidates: Iterable[int],
+    spans: Callable[[int], tuple[int, int]],
+    clauses: Sequence[Clause],
+    tf: Callable[[str, int, int], float],
+    length: Callable[[int, int], float],
+    k1: float,
+    avg_doc_length: float,
+) -> dict[int, float]:
+    """The focus factor (0 < f <= 1) of each candidate section of several.
+
+    ``spans(d)`` is the first and last section of ``d``'s document; ``tf(term, a, b)``
+    the weighted count of ``term`` in sections ``a`` to ``b``; ``length(a, b)`` their
+    summed length. The BM25 of a stretch of sections is ``sum w * tf / (tf + k1 * L /
+    avg_doc_length)`` over the clauses (``k1 + 1`` cancels in the ratio).
+    """
+    avg = avg_doc_length or 1.0
+    out: dict[int, float] = {}
+    whole: dict[tuple[int, int], float] = {}
+    for d in candidates:
+        a, b = spans(d)
+        if a == b:
+            out[d] = 1.0
+            continue
+        alone = _bm25(clauses, tf, d, d, k1 * length(d, d) / avg)
+        if alone <= 0.0:
+            out[d] = 1.0  # found by compound parts or near misses only
+            continue
+        doc = whole.get((a, b))
+        if doc is None:
+            doc = whole[a, b] = _bm25(clauses, tf, a, b, k1 * length(a, b) / avg)
+        out[d] = min(1.0, doc / alone)
+    return out
+
+
+def _bm25(
+    clauses: Sequence[Clause], tf: Callable[[str, int, int], float], a: int, b: int, norm: float
+) -> float:
+    total = 0.0
+    for c in clauses:
+        n = sum(tf(t, a, b) for t in c.terms)
+        if n > 0:
+            total += c.weight * n / (n + norm)
+    return total

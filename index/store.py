@@ -561,9 +561,10 @@ class _LeafCounts:
 
     def length_between(self, first: int, last: int) -> float:
         leaf, base = self._leaf(first)
+        # whoosh3 answers None, not the default, for a section of length 0 (no words).
         return float(
             sum(
-                leaf.doc_field_length(d, schema.WORDS, 0)
+                leaf.doc_field_length(d, schema.WORDS, 0) or 0
                 for d in range(first - base, last - base + 1)
             )
         )

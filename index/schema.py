@@ -25,8 +25,11 @@ from index import analysis
 # 9: segments may keep the ranked field's postings in their arrays file only
 # (``index.codec``), which rsearch before it cannot read. An index of format 8 is read
 # as it is; its first update marks it 9.
-FORMAT_VERSION = 9
-READABLE_FORMATS = (8, 9)
+# 10: the schema's ``position`` field is a ``Place`` (stored, and in a column), a class
+# rsearch before it cannot unpickle. Indexes of formats 8 and 9 are read as they are
+# (ranked without document focus, which needs the column); an update marks them 10.
+FORMAT_VERSION = 10
+READABLE_FORMATS = (8, 9, 10)
 
 KIND_SECTION = "section"
 KIND_DOC = "doc"

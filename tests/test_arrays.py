@@ -421,7 +421,7 @@ def test_an_index_of_the_previous_format_is_read_and_marked_on_its_first_update(
     docs.mkdir()
     (docs / "nytt.txt").write_text("Nytt\n\nHyrstopp för sjuksköterskor i Lund.\n", "utf-8")
     ix.update([docs])
-    assert json.loads(manifest.read_text())["format"] == schema.FORMAT_VERSION == 9
+    assert json.loads(manifest.read_text())["format"] == schema.FORMAT_VERSION == 10
     marks = []
     with ix._store._reading() as v:
         for leaf, _base in v.reader.leaf_readers():

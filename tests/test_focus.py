@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
+from whoosh.fields import STORED, Schema
 
 from index import focus, postings, schema, store
 from search import Index
@@ -155,14 +157,33 @@ def test_spans_follow_documents_through_updates_and_merges(tmp_path: Path) -> No
     assert _spans_match_documents(merged) > 10
 
 
-def test_an_index_without_the_place_column_ranks_without_the_factor(
+def test_an_index_of_format_9_ranks_without_the_factor_and_updates(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """An index written before ``Place``: its ``position`` is a plain stored field."""
     docs = _corpus(tmp_path / "docs")
+    build = schema.build_schema
+
+    def format_9() -> Schema:
+        s = build()
+        s.remove("position")
+        s.add("position", STORED())
+        return s
+
     with monkeypatch.context() as mp:
-        mp.setattr(schema.Place, "column_type", None)  # as indexes written before it
-        old = Index.create(tmp_path / "old", [docs])[0]
+        mp.setattr(schema, "build_schema", format_9)
+        Index.create(tmp_path / "old", [docs])[0].close()
+    manifest = tmp_path / "old" / store.MANIFEST
+    data = json.loads(manifest.read_text())
+    data["format"] = 9
+    manifest.write_text(json.dumps(data))
+
+    old = Index.open(tmp_path / "old")
     with old._store._reading() as v:
         assert all(postings.read_places(leaf) is None for leaf, _ in v.reader.leaf_readers())
     first = [h.section_id for h in old.search("solpaneler förskolan", limit=2).hits]
     assert first[0].startswith("a_rapport.md")  # the report, as without the factor
+    (docs / "c_ny.md").write_text("# Ny\n\nSolpaneler på taket.\n", encoding="utf-8")
+    assert old.update([docs]).added == 1
+    assert json.loads(manifest.read_text())["format"] == schema.FORMAT_VERSION
+    assert old.search("solpaneler taket", limit=1).hits[0].path.endswith("c_ny.md")

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from index.errors import IndexMissingError, IndexVersionError, QueryError
 from index.models import DocRecord
 from index.queries import Filters, Request
+from index.schema import FORMAT_VERSION
 from index.store import Manifest, WhooshStore
 from search.query import parse, query_terms
 from search.snippets import Snippet, make_snippet
@@ -186,14 +187,17 @@ class Index:
         if WhooshStore.exists(folder):
             # An index of only the bundled seeds, left by an older rsearch or made with
             # another stemmer, holds nothing of the user's: it is rebuilt rather than
-            # refuse the first search.
+            # refuse the first search (or, of a format still read, rank as it did).
             try:
                 ix = cls.open(folder)
             except IndexVersionError:
                 if not _only_seeds(Manifest.read(folder).sources):
                     raise
             else:
-                if not _only_seeds(ix._store.manifest.sources) or ix._store.stems_alike():
+                st = ix._store
+                if not _only_seeds(st.manifest.sources) or (
+                    st.stems_alike() and st.manifest.format == FORMAT_VERSION
+                ):
                     return ix, False
                 ix.close()
         ix, _ = cls.create(folder, seed_paths())

@@ -196,6 +196,23 @@ def test_the_seed_index_of_another_stemmer_is_rebuilt(tmp_path: Path) -> None:
     assert not built
 
 
+def test_the_seed_index_of_an_older_format_still_read_is_rebuilt(tmp_path: Path) -> None:
+    import json
+
+    from index import schema
+
+    ix, built = Index.open_or_seed(tmp_path / "ix")
+    ix.close()
+    manifest = tmp_path / "ix" / "rsearch.json"
+    data = json.loads(manifest.read_text())
+    data["format"] = 9  # readable, but ranked without what format 10 adds
+    manifest.write_text(json.dumps(data))
+    ix, built = Index.open_or_seed(tmp_path / "ix")
+    assert built and ix.search("hyrstopp sjuksköterskor").hits
+    assert json.loads(manifest.read_text())["format"] == schema.FORMAT_VERSION
+    ix.close()
+
+
 def test_sections_come_back_in_document_order(tmp_path: Path) -> None:
     # The order of `Index.sections` is that of the sectioning (a section's stored place).
     from index.builder import prepare

@@ -167,14 +167,14 @@ _UNCACHED: Any = object()
 
 def read_places(leaf: Any) -> array[int] | None:
     """The ``position`` column of Whoosh segment ``leaf``: each section's place in its
-    document, 0 for document records; None for an index whose schema has no such column
-    (written before it) or a segment without one.
+    document, 0 for document records; None for an index whose ``position`` is no
+    ``schema.Place`` (written before format 10) or a segment without the column.
 
     Read as one block of bytes: the column's reader unpacks a value per call.
     """
     name = "position"
-    if name not in leaf.schema or leaf.schema[name].column_type is None:
-        return None
+    if name not in leaf.schema or not isinstance(leaf.schema[name], schema.Place):
+        return None  # before format 10 (a sortable NUMERIC's column holds other values)
     if not leaf.has_column(name):
         return None
     col = leaf.column_reader(name, translate=False)

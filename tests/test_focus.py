@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from whoosh.fields import STORED, Schema
+from whoosh.fields import NUMERIC, STORED, FieldType, Schema
 
 from index import focus, postings, schema, store
 from search import Index
@@ -157,17 +158,22 @@ def test_spans_follow_documents_through_updates_and_merges(tmp_path: Path) -> No
     assert _spans_match_documents(merged) > 10
 
 
+@pytest.mark.parametrize(
+    "old_field",
+    [STORED, lambda: NUMERIC(stored=True, sortable=True)],
+    ids=["stored (format 9)", "sortable numeric (format 8, early 9)"],
+)
 def test_an_index_of_format_9_ranks_without_the_factor_and_updates(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, old_field: Callable[[], FieldType]
 ) -> None:
-    """An index written before ``Place``: its ``position`` is a plain stored field."""
+    """An index written before ``Place``: its ``position`` was another kind of field."""
     docs = _corpus(tmp_path / "docs")
     build = schema.build_schema
 
     def format_9() -> Schema:
         s = build()
         s.remove("position")
-        s.add("position", STORED())
+        s.add("position", old_field())
         return s
 
     with monkeypatch.context() as mp:

@@ -75,6 +75,7 @@ class Segment:
     _has_positions: bool = True
     _places: array[int] | None = None
     _places_read: bool = False
+    span_ends: dict[int, int] = dataclass_field(default_factory=dict)  # see ``ArrayRanker.span``
     # Lists read lately, kept across searches (words recur: most postings a sequence of
     # searches reads were read by an earlier one), up to ``cache_bytes``.
     cache_bytes: int = 0

@@ -61,6 +61,10 @@ class SegmentArrays(Protocol):
     def places(self) -> Sequence[int] | None:
         """Each section's place in its document, for ``index.focus`` (None: unknown)."""
 
+    @property
+    def span_ends(self) -> dict[int, int]:
+        """A document's first section -> its last, filled in by ranking as it goes."""
+
 
 @dataclass(frozen=True)
 class WordPlan:
@@ -337,15 +341,27 @@ class ArrayRanker:
         """The first and last section (searcher's numbers) of ``docnum``'s document, or
         ``docnum`` alone where the index keeps no places (``index.focus``)."""
         i, local = self._place(docnum)
-        places = self.segments[i].places()
+        seg = self.segments[i]
+        places = seg.places()
         if places is None:
             return docnum, docnum
-        a, b = focus.span(places, local)
+        start = local - places[local] if local < len(places) else local
+        ends = seg.span_ends  # a document's span, once found, is kept with its segment
+        end = ends.get(start)
+        if end is None:
+            start, end = focus.span(places, local)
+            ends[start] = end
         base = self._bases[i]
-        return base + a, base + b
+        return base + max(start, 0), base + end
 
     def tf_between(self, term: str, first: int, last: int) -> float:
         """The weighted count of ``term`` in sections ``first`` to ``last`` (one segment's)."""
+        if first == last:  # a candidate alone: its coverage has looked the word up already
+            spot = self.locate(term, first)
+            if spot is None:
+                return 0.0
+            x = self.lists(term)[spot[0]]
+            return x[1][spot[2]] if x is not None else 0.0
         i, a = self._place(first)
         x = self.lists(term)[i]
         if x is None:

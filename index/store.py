@@ -767,12 +767,7 @@ class WhooshStore:
                     try:
                         return self._search_arrays(v, self._arrays, request, plain, terms, misses)
                     except sqlite3.Error:
-                        # A damaged arrays file: Whoosh's own path answers from now on
-                        # (``rsearch index --rebuild`` writes the files anew).
-                        for seg in self._arrays:
-                            seg.close()
-                        self._arrays = None
-                        self._arrays_tried = time.monotonic() + 3600.0
+                        self._drop_arrays()
             from index import wquery
 
             s = v.searcher()
@@ -790,7 +785,14 @@ class WhooshStore:
             scored = [(r.score or 0.0, i) for i, r in enumerate(results)]
             if coordinate:
                 near = _proximity(request.query)
-                scored = self._coordinate(v, results, clauses, near, terms, misses)
+                counts = self._ranker(v) if self.use_arrays and self._arrays else None
+                try:
+                    scored = self._coordinate(v, results, clauses, near, terms, misses, counts)
+                except sqlite3.Error:
+                    if counts is None:
+                        raise
+                    self._drop_arrays()  # damaged: Whoosh's segments answer instead
+                    scored = self._coordinate(v, results, clauses, near, terms, misses)
             hits = [
                 StoredHit(score=score, fields=dict(results[i].fields()))
                 for score, i in scored[: request.limit]
@@ -822,18 +824,7 @@ class WhooshStore:
         each clause and whether it is a lone word (else a group); a word found nowhere as
         written is also looked up by its near misses, as Whoosh's path does.
         """
-        ranker = ArrayRanker(
-            arrays,
-            v.reader.doc_count_all(),
-            v.avg_length() or 1,
-            byte_to_length,
-            _BM25_K1,
-            _BM25_B,
-            schema.PARTS_WEIGHT,
-            schema.LOOSE_WEIGHT,
-            schema.WORDS,
-            norms=v.norms,
-        )
+        ranker = self._ranker(v, arrays)
         limit = max(_COMMON_SHARE * v.reader.doc_count(), _COMMON_MIN_DOCS)
 
         def frequent(term: str) -> bool:
@@ -889,6 +880,29 @@ class WhooshStore:
                     k: n for k, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])) if k
                 }
         return StoreResult(total=total, hits=hits, facets=found)
+
+    def _drop_arrays(self) -> None:
+        """After a damaged arrays file: Whoosh's own path answers from now on (``rsearch
+        index --rebuild`` writes the files anew)."""
+        for seg in self._arrays or ():
+            seg.close()
+        self._arrays = None
+        self._arrays_tried = time.monotonic() + 3600.0
+
+    def _ranker(self, v: _View, arrays: list[postings.Segment] | None = None) -> ArrayRanker:
+        """A ranker over the arrays of every segment (those held when none are given)."""
+        return ArrayRanker(
+            arrays if arrays is not None else self._arrays or [],
+            v.reader.doc_count_all(),
+            v.avg_length() or 1,
+            byte_to_length,
+            _BM25_K1,
+            _BM25_B,
+            schema.PARTS_WEIGHT,
+            schema.LOOSE_WEIGHT,
+            schema.WORDS,
+            norms=v.norms,
+        )
 
     @staticmethod
     def _coordinate_arrays(
@@ -1052,8 +1066,11 @@ class WhooshStore:
         near: _Near | None,
         terms: Terms,
         misses: Misses,
+        counts: ArrayRanker | None = None,
     ) -> list[tuple[float, int]]:
-        """Add the proximity bonus, then rescale by the idf-weighted share of the query.
+        """Add the proximity bonus, then rescale by the idf-weighted share of the query
+        and by document focus (its counts from ``counts``, the arrays, when there are
+        any: reading them through Whoosh's matchers cost a phrase query 0.2 s).
 
         Each clause's matcher skips straight to the candidates (in document order), so
         the cost grows with the number of candidates, not with how common a word is.
@@ -1078,13 +1095,13 @@ class WhooshStore:
                 if at(m, d):
                     covered[d] = covered.get(d, 0.0) + weight
         total = sum(weights) or 1.0
-        leaves = _LeafCounts(v)
+        source: ArrayRanker | _LeafCounts = counts if counts is not None else _LeafCounts(v)
         focused = focus.factors(
             docnums,
-            leaves.span,
+            source.span,
             counted,
-            leaves.tf_between,
-            leaves.length_between,
+            source.tf_between,
+            source.length_between,
             _BM25_K1,
             v.avg_doc_length(),
         )

@@ -267,6 +267,16 @@ def test_a_damaged_arrays_file_falls_back_to_whoosh(
     assert _ranked(ix, "budget barn", True) == before
     assert ix._store._arrays is None
     ix.close()
+    # A phrase (Whoosh's path, its document focus counted from the arrays): the same.
+    phrase = '"budget för" barn'
+    ix = Index.open(seed_copy)
+    monkeypatch.undo()
+    expected = _ranked(ix, phrase, True)
+    assert ix._store._arrays is not None
+    monkeypatch.setattr(postings.Segment, "get", broken)
+    assert _ranked(ix, phrase, True) == expected
+    assert ix._store._arrays is None
+    ix.close()
     monkeypatch.undo()
     # Damage found on opening: the same.
     for f in seed_copy.glob(f"g*/*{postings.SUFFIX}"):

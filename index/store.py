@@ -25,7 +25,8 @@ import os
 import re
 import sqlite3
 import time
-from bisect import bisect_right
+from array import array
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -493,6 +494,9 @@ class _View:
         # as this state of the index is read.
         self.norms: dict[tuple[object, ...], list[float]] = {}
         self._places: dict[str, Any] = {}
+        # For document focus without arrays (``_LeafCounts``): spans and summed lengths.
+        self.spans: dict[tuple[int, int], tuple[int, int]] = {}
+        self.lengths: dict[tuple[int, int], float] = {}
 
     def places(self, leaf: Any) -> Any:
         """:func:`postings.read_places` of a leaf reader, kept with this state."""
@@ -529,45 +533,61 @@ class _View:
 
 
 class _LeafCounts:
-    """What ``index.focus`` needs, read from Whoosh's segments (the path without arrays)."""
+    """What ``index.focus`` needs, read from Whoosh's segments (an index without arrays,
+    such as an in-memory one): a query word's list is read once per search, and a
+    document's span and length once per state of the index."""
 
     def __init__(self, v: _View) -> None:
         self._v = v
         self._leaves = v.reader.leaf_readers()
         self._bases = [base for _, base in self._leaves]
+        self._lists: dict[tuple[int, str], tuple[array[int], array[float]] | None] = {}
 
-    def _leaf(self, docnum: int) -> tuple[Any, int]:
-        return self._leaves[bisect_right(self._bases, docnum) - 1]
+    def _leaf(self, docnum: int) -> int:
+        return bisect_right(self._bases, docnum) - 1
 
     def span(self, docnum: int) -> tuple[int, int]:
-        leaf, base = self._leaf(docnum)
+        leaf, base = self._leaves[self._leaf(docnum)]
         places = self._v.places(leaf)
         if places is None:
             return docnum, docnum
-        a, b = focus.span(places, docnum - base)
-        return base + a, base + b
+        spans = self._v.spans
+        got = spans.get((id(places), docnum - base))
+        if got is None:
+            got = focus.span(places, docnum - base)
+            for d in range(got[0], got[1] + 1):
+                spans[id(places), d] = got
+        return base + got[0], base + got[1]
 
     def tf_between(self, term: str, first: int, last: int) -> float:
-        leaf, base = self._leaf(first)
-        if (schema.WORDS, term) not in leaf:
+        i = self._leaf(first)
+        x = self._lists.get((i, term), _NO_LIST)
+        if x is _NO_LIST:
+            leaf = self._leaves[i][0]
+            has = (schema.WORDS, term) in leaf
+            x = self._lists[i, term] = postings.read_postings(leaf, term) if has else None
+        if x is None:
             return 0.0
-        m = leaf.postings(schema.WORDS, term)
-        m.skip_to(first - base)
-        n = 0.0
-        while m.is_active() and m.id() <= last - base:
-            n += m.weight()
-            m.next()
-        return n
+        ids, tfs = x
+        a = first - self._bases[i]
+        lo = bisect_left(ids, a)
+        return sum(tfs[lo : bisect_right(ids, a + last - first, lo)])
 
     def length_between(self, first: int, last: int) -> float:
-        leaf, base = self._leaf(first)
-        # whoosh3 answers None, not the default, for a section of length 0 (no words).
-        return float(
-            sum(
-                leaf.doc_field_length(d, schema.WORDS, 0) or 0
-                for d in range(first - base, last - base + 1)
+        got = self._v.lengths.get((first, last))
+        if got is None:
+            leaf, base = self._leaves[self._leaf(first)]
+            # whoosh3 answers None, not the default, for a section of length 0 (no words).
+            got = self._v.lengths[first, last] = float(
+                sum(
+                    leaf.doc_field_length(d, schema.WORDS, 0) or 0
+                    for d in range(first - base, last - base + 1)
+                )
             )
-        )
+        return got
+
+
+_NO_LIST: Any = object()
 
 
 class WhooshStore:

@@ -934,7 +934,8 @@ class WhooshStore:
         near: list[WordPlan],
         limit: int,
     ) -> list[tuple[float, int]]:
-        """:meth:`_coordinate` on the arrays: proximity bonus, then the share of the query.
+        """:meth:`_coordinate` on the arrays: proximity bonus, then the share of the query
+        and document focus (``index.focus``).
 
         ``owner[k]`` is the clause of ``plans[k]``; ``near`` the words whose proximity
         earns the bonus (the loose words, when there are 2 to ``_NEAR_MAX_WORDS``). The

@@ -92,6 +92,38 @@ def test_a_passing_mention_in_a_long_report_ranks_below_a_note_about_it(
     assert plain["a_rapport.md"] > report
 
 
+def test_a_paragraph_of_a_long_law_keeps_its_place_among_neighbours_on_its_matter(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A statute is paragraphs on many matters: only a section's surroundings count."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    parts = ["# Lag om kommunala vägar och tjänster\n"]
+    for i in range(1, 41):
+        if 14 <= i <= 16:
+            text = {
+                14: "Tystnadsplikt gäller för den som arbetar i vården i kommunens tjänst.",
+                15: "Tystnadsplikt gäller i vården för uppgifter om en patients hälsa. "
+                "Den som bryter mot tystnadsplikt i vården kan dömas till ansvar.",
+                16: "Tystnadsplikt i vården hindrar inte att uppgifter lämnas till en "
+                "annan myndighet.",
+            }[i]
+        else:
+            text = ROADS.format(f"orten {i}")
+        parts.append(f"## {i} §\n\n{text}\n")
+    (docs / "lag.md").write_text("\n".join(parts), encoding="utf-8")
+    (docs / "notis.md").write_text(
+        "# Nytt om utbildning\n\nKommunen ordnar en kurs om tystnadsplikt i vården.\n",
+        encoding="utf-8",
+    )
+    ix = Index.create(tmp_path / "ix", [docs])[0]
+    query = "tystnadsplikt vården"
+    assert "en patients hälsa" in ix.search(query, limit=1).hits[0].text  # the 15 §
+    # Measured against the whole law instead, the paragraph falls below the note.
+    monkeypatch.setattr(focus, "WINDOW", 10**6)
+    assert ix.search(query, limit=1).hits[0].path.endswith("notis.md")
+
+
 def test_both_query_paths_give_the_same_focused_scores(tmp_path: Path) -> None:
     docs = _corpus(tmp_path / "docs")
     # A section of stop words only, in a document whose title is stop words too: its

@@ -30,22 +30,37 @@ This module knows no Whoosh: the store hands it the places, lengths and term cou
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 WINDOW = 2  # sections either side of a candidate that count as its surroundings
 
 
-def span(places: Sequence[int], local: int) -> tuple[int, int]:
-    """The first and last section number (inclusive) of the document of ``local``."""
+def span(places: Sequence[int], local: int, ends: dict[int, int] | None = None) -> tuple[int, int]:
+    """The first and last section number (inclusive) of the document of ``local``.
+
+    ``ends`` (a document's first section -> its last) keeps the spans found, for a caller
+    that asks again: a long document's end is a walk over its places.
+    """
     n = len(places)
     if local >= n:
         return local, local
     start = max(local - places[local], 0)
-    end = local
-    while end + 1 < n and places[end + 1] == places[end] + 1:
-        end += 1
+    end = ends.get(start) if ends is not None else None
+    if end is None:
+        end = local
+        while end + 1 < n and places[end + 1] == places[end] + 1:
+            end += 1
+        if ends is not None:
+            ends[start] = end
     return start, end
+
+
+def count_between(ids: Sequence[int], tfs: Sequence[float], first: int, last: int) -> float:
+    """The weighted count of a posting list (ascending ``ids``) in sections first..last."""
+    lo = bisect_left(ids, first)
+    return sum(tfs[lo : bisect_right(ids, last, lo)])
 
 
 @dataclass(frozen=True)

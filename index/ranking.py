@@ -112,7 +112,7 @@ class ArrayRanker:
         # denominator is one of 256 values.
         avg = avg_length or 1.0
         self._norm = [k1 * ((1 - b) + b * byte_to_length(i) / avg) for i in range(256)]
-        self._length = [float(byte_to_length(i)) for i in range(256)]
+        self._byte_to_length = byte_to_length
         self._norms_key = (field, k1, b, avg)
         self._norms = norms if norms is not None else {}
         self._lists: dict[str, list[Lists | None]] = {}
@@ -345,14 +345,9 @@ class ArrayRanker:
         places = seg.places()
         if places is None:
             return docnum, docnum
-        start = local - places[local] if local < len(places) else local
-        ends = seg.span_ends  # a document's span, once found, is kept with its segment
-        end = ends.get(start)
-        if end is None:
-            start, end = focus.span(places, local)
-            ends[start] = end
+        start, end = focus.span(places, local, seg.span_ends)
         base = self._bases[i]
-        return base + max(start, 0), base + end
+        return base + start, base + end
 
     def tf_between(self, term: str, first: int, last: int) -> float:
         """The weighted count of ``term`` in sections ``first`` to ``last`` (one segment's)."""
@@ -364,21 +359,13 @@ class ArrayRanker:
             return x[1][spot[2]] if x is not None else 0.0
         i, a = self._place(first)
         x = self.lists(term)[i]
-        if x is None:
-            return 0.0
-        ids, tfs = x
-        lo = bisect_left(ids, a)
-        return sum(tfs[lo : bisect_right(ids, a + last - first, lo)])
+        return focus.count_between(x[0], x[1], a, a + last - first) if x is not None else 0.0
 
     def length_between(self, first: int, last: int) -> float:
         """The summed length of sections ``first`` to ``last`` (one segment's)."""
         i, a = self._place(first)
-        return sum(
-            map(
-                self._length.__getitem__,
-                self.segments[i].lengths[self.field][a : a + last - first + 1],
-            )
-        )
+        lengths = self.segments[i].lengths[self.field][a : a + last - first + 1]
+        return float(sum(map(self._byte_to_length, lengths)))
 
     def _place(self, docnum: int) -> tuple[int, int]:
         """(segment, section number in it) of a searcher's section number."""

@@ -26,7 +26,7 @@ import re
 import sqlite3
 import time
 from array import array
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -494,9 +494,11 @@ class _View:
         # as this state of the index is read.
         self.norms: dict[tuple[object, ...], list[float]] = {}
         self._places: dict[str, Any] = {}
-        # For document focus without arrays (``_LeafCounts``): spans and summed lengths.
-        self.spans: dict[tuple[int, int], tuple[int, int]] = {}
+        # For document focus without arrays (``_LeafCounts``): per segment, a document's
+        # first section -> its last; summed lengths of stretches of sections.
+        self.span_ends: dict[str, dict[int, int]] = {}
         self.lengths: dict[tuple[int, int], float] = {}
+        self._avg_doc_length: float | None = None
 
     def places(self, leaf: Any) -> Any:
         """:func:`postings.read_places` of a leaf reader, kept with this state."""
@@ -507,8 +509,10 @@ class _View:
 
     def avg_doc_length(self) -> float:
         """The ranked field's mean length over documents (the focus factor's BM25)."""
-        docs = self.reader.doc_frequency("kind", schema.KIND_DOC)
-        return float(self.reader.field_length(schema.WORDS)) / (docs or 1)
+        if self._avg_doc_length is None:
+            docs = self.reader.doc_frequency("kind", schema.KIND_DOC)
+            self._avg_doc_length = float(self.reader.field_length(schema.WORDS)) / (docs or 1)
+        return self._avg_doc_length
 
     def searcher(self) -> Any:
         if self._searcher is None:
@@ -551,13 +555,9 @@ class _LeafCounts:
         places = self._v.places(leaf)
         if places is None:
             return docnum, docnum
-        spans = self._v.spans
-        got = spans.get((id(places), docnum - base))
-        if got is None:
-            got = focus.span(places, docnum - base)
-            for d in range(got[0], got[1] + 1):
-                spans[id(places), d] = got
-        return base + got[0], base + got[1]
+        ends = self._v.span_ends.setdefault(leaf.segment().segment_id(), {})
+        start, end = focus.span(places, docnum - base, ends)
+        return base + start, base + end
 
     def tf_between(self, term: str, first: int, last: int) -> float:
         i = self._leaf(first)
@@ -568,10 +568,8 @@ class _LeafCounts:
             x = self._lists[i, term] = postings.read_postings(leaf, term) if has else None
         if x is None:
             return 0.0
-        ids, tfs = x
         a = first - self._bases[i]
-        lo = bisect_left(ids, a)
-        return sum(tfs[lo : bisect_right(ids, a + last - first, lo)])
+        return focus.count_between(x[0], x[1], a, a + last - first)
 
     def length_between(self, first: int, last: int) -> float:
         got = self._v.lengths.get((first, last))

@@ -34,7 +34,7 @@ from whoosh.lang.stopwords import stoplists
 from index import lexicon
 from index.lexicon import Member, snowball
 
-ANALYSIS_VERSION = "sv-9"
+ANALYSIS_VERSION = "sv-10"
 
 Members = tuple[Member, ...]
 
@@ -137,12 +137,22 @@ def loose(word: str) -> str:
     (typed without å/ä/ö) finds "sjuksköterskor"; exact terms still rank first. It does
     not use the lexicon, which would read a word without its å/ä/ö as another word.
     """
-    term = snowball(fold(word))
+    return fold(_root(snowball(fold(word))))
+
+
+def kin_key(word: str) -> str:
+    """:func:`loose` without folding å/ä/ö: the key a word shares with its derivational
+    kin ("vaccinering", "vaccination" and "vaccin": "vaccin"), and not with words that
+    differ by an accent ("svar" is no kin of "svår", though their loose keys agree)."""
+    return _root(snowball(word))
+
+
+def _root(term: str) -> str:
+    """A stem with its derivational ending (:data:`_DERIVATIONS`) cut off."""
     for ending in _DERIVATIONS:
         if term.endswith(ending) and len(term) - len(ending) >= _MIN_ROOT:
-            term = term[: -len(ending)]
-            break
-    return fold(term)
+            return term[: -len(ending)]
+    return term
 
 
 @lru_cache(maxsize=500_000)
@@ -172,12 +182,33 @@ def _stem_of(word: str, base: str | None, members: Members | None) -> str:
         if last_base and not last_base[0].isupper():
             base = word[: len(word) - len(last)] + last_base
     if base is None:
-        return snowball(word)
+        return _verbal_noun(snowball(word), members)
     if base[0].isupper():
         return base.lower()
     if base.endswith("are"):
         return base
-    return snowball(base)
+    return _verbal_noun(snowball(base), members)
+
+
+# A noun in -ering names the act of its verb in -era ("placering" of "placera",
+# "vaccinering" of "vaccinera"); Snowball leaves the two apart. Shorter stems are no
+# such nouns ("kering").
+_VERBAL_NOUN = "ering"
+_MIN_VERBAL_NOUN = 8
+
+
+def _verbal_noun(term: str, members: Members | None) -> str:
+    """A verbal noun's stem as its verb's ("placering" -> "placer", like "placera",
+    "placerade"), when the lexicon knows the verb; ``term`` itself otherwise.
+
+    A compound's verb is its last member's ("covidvaccinering": "vaccinera").
+    """
+    if not term.endswith(_VERBAL_NOUN) or len(term) < _MIN_VERBAL_NOUN:
+        return term
+    head = sum(len(m.surface) for m in members[:-1]) if members else 0
+    if lexicon.zipf(term[head:-3] + "a") < lexicon.TAIL_ZIPF:
+        return term
+    return term[:-3]
 
 
 @dataclass(frozen=True)

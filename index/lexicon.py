@@ -223,6 +223,8 @@ def _split(word: str, depth: int) -> tuple[Member, ...] | None:
         if word[: i - 1] not in beginnings:
             break
         head, tail = word[:i], word[i:]
+        if head[-1] == "e" and tail.startswith("ring"):
+            continue  # "-ering" makes a verb a noun ("registrering"): no "ring" in it
         base = _head_base(head)
         if base is None:
             continue
@@ -253,6 +255,10 @@ def split_compound(word: str) -> tuple[Member, ...] | None:
     Hyphenated words are split by the tokenizer, not here; very common words are
     treated as lexicalised and left whole.
     """
+    return _compound(word, True)
+
+
+def _compound(word: str, via_base: bool) -> tuple[Member, ...] | None:
     if not 2 * MIN_PART <= len(word) <= MAX_COMPOUND or not word.isalpha():
         return None
     base = lemma(word)
@@ -260,12 +266,37 @@ def split_compound(word: str) -> tuple[Member, ...] | None:
     if whole >= LEXICALISED_ZIPF:
         return None
     members = _split(word, 1)
+    if members is None and via_base:
+        members = _split_as_base(word, base)
     # Split only when every member is more common than the whole word (after Koehn &
     # Knight, "Empirical Methods for Compound Splitting", 2003): "hyrstopp" splits, while
     # "avtalet" is not "avta" + "let" and "placerad" is not "place" + "rad".
     if members and min(zipf(m.base) for m in members) > whole:
         return members
     return None
+
+
+def _split_as_base(word: str, base: str | None) -> tuple[Member, ...] | None:
+    """The members of ``word``'s base form, its last member as ``word`` inflects it.
+
+    An inflected last member is often too rare to vouch for itself: "jourer" is, so
+    "kvinnojourer" splits only as its base form "kvinnojour" (kvinna + jour) does. The
+    base is the lemma, else Snowball's stem when that is a word; a word whose base form
+    does not split stays whole ("paragraferna" is no "para" + "graferna").
+    """
+    if base is None:
+        base = snowball(word)
+        if not zipf(base):
+            return None  # a stem that is no word ("faktur") splits into false members
+    if base == word or base[:1].isupper():
+        return None
+    members = _compound(base, False)
+    if not members:
+        return None
+    cut = sum(len(m.surface) for m in members[:-1])
+    if word[:cut] != base[:cut] or len(word) - cut < MIN_PART:
+        return None
+    return (*members[:-1], Member(word[cut:], members[-1].base))
 
 
 def is_word(word: str) -> bool:

@@ -74,8 +74,8 @@ class WordPlan:
     section with all of them scores their sum at ``parts_weight``. ``defining`` words make
     a section a candidate by their stem (and their parts, when ``parts_defining``); the
     others only add to candidates found by a defining word. ``loose`` are the stems of
-    indexed words that share the loose key (no å/ä/ö, no derivational ending) of a word
-    found nowhere as written, each searched at ``loose_weight``; empty otherwise.
+    other indexed words the word also finds (:class:`Near`), each searched at
+    ``loose_weight``; empty when there are none.
     """
 
     stem: str
@@ -83,6 +83,20 @@ class WordPlan:
     defining: bool
     parts_defining: bool
     loose: tuple[str, ...] = ()
+    loose_weight: float = 0.0
+
+
+@dataclass(frozen=True)
+class Near:
+    """The stems of other indexed words a query word also finds, and their weight.
+
+    A word found nowhere as written stands in for the word meant ("sjukskoterskor" for
+    "sjuksköterskor"); a word found as written also finds its derivational kin
+    ("vaccinering": "vaccination"), at a lower weight (``store``).
+    """
+
+    stems: tuple[str, ...]
+    weight: float
 
 
 class ArrayRanker:
@@ -97,7 +111,6 @@ class ArrayRanker:
         k1: float,
         b: float,
         parts_weight: float,
-        loose_weight: float,
         field: str,
         norms: dict[tuple[object, ...], list[float]] | None = None,
     ) -> None:
@@ -105,7 +118,6 @@ class ArrayRanker:
         self._bases = [seg.base for seg in segments]  # ascending
         self.doc_count_all = doc_count_all
         self.parts_weight = parts_weight
-        self.loose_weight = loose_weight
         self.field = field
         self._k1p = k1 + 1
         # Whoosh keeps a section's length as one byte: the length part of BM25's
@@ -243,7 +255,7 @@ class ArrayRanker:
 
     def _plan_bound(self, p: WordPlan, weight: dict[str, float]) -> float:
         """More than a word's stem, near misses and parts can add to one section."""
-        most = weight[p.stem] + self.loose_weight * sum(weight[t] for t in p.loose)
+        most = weight[p.stem] + p.loose_weight * sum(weight[t] for t in p.loose)
         if p.parts:
             most += self.parts_weight * sum(weight[t] for t in p.parts)
         return most * self._k1p * (1 + 1e-9)
@@ -269,7 +281,7 @@ class ArrayRanker:
         targets: Collection[int],
     ) -> None:
         """Add one word's scores (stem, near misses, parts) to the ``targets``."""
-        for term, share in ((p.stem, 1.0), *((t, self.loose_weight) for t in p.loose)):
+        for term, share in ((p.stem, 1.0), *((t, p.loose_weight) for t in p.loose)):
             lists = self.lists(term)[i]
             if lists is not None:
                 factor = weight[term] * self._k1p * share
@@ -407,7 +419,7 @@ class ArrayRanker:
                 else:
                     steps.append((self._bound(stem, factor), known))
             for near in p.loose:
-                near_factor = weight[near] * self._k1p * self.loose_weight
+                near_factor = weight[near] * self._k1p * p.loose_weight
                 lists = self.lists(near)[i]
                 if lists is not None and p.defining:
                     self._add_all(acc, lists, norms, near_factor)

@@ -51,6 +51,11 @@ PARTS_WEIGHT = 0.5
 # A word found nowhere as written is also searched by the indexed words that share its
 # loose key (no å/ä/ö, no derivational ending: ``analysis.loose``), at this weight.
 LOOSE_WEIGHT = 0.3
+# A word found as written also finds the indexed words of its root with another
+# derivational ending ("vaccinering": "vaccination", "vaccin"; ``analysis.kin_key``), at
+# this weight: evidence of the same matter, but weaker than the word itself or a stand-in
+# for a word found nowhere.
+KIN_WEIGHT = 0.1
 
 
 class Place(STORED):

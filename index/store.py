@@ -43,7 +43,7 @@ from index.analysis import WordTerms
 from index.errors import BuildError, IndexLockedError, IndexMissingError, IndexVersionError
 from index.models import DocRecord, Metadata, Section
 from index.queries import Bool, Clause, Phrase, Request, Word
-from index.ranking import NEAR_WEIGHT, ArrayRanker, WordPlan, in_order_near
+from index.ranking import NEAR_WEIGHT, ArrayRanker, Near, WordPlan, in_order_near
 from index.termcache import TermCache
 
 if TYPE_CHECKING:
@@ -134,8 +134,8 @@ class Manifest:
 
 
 Terms = Mapping[str, WordTerms]
-# A query word found nowhere as written -> the stems of indexed words sharing its loose key.
-Misses = Mapping[str, tuple[str, ...]]
+# A query word -> the other indexed words it also finds (``WhooshStore._near``).
+Misses = Mapping[str, Near]
 
 
 def clause_words(clause: Clause) -> list[str]:
@@ -774,11 +774,7 @@ class WhooshStore:
             }
         with self._reading() as v:
             reader = v.reader
-            misses = {
-                w: tuple(dict.fromkeys(stem for _, _, stem in self._near_misses(reader, t.loose)))
-                for w, t in terms.items()
-                if t.loose and not self._word_frequency(reader, t.stem)
-            }
+            misses = self._near(reader, terms)
             if self.use_arrays and self._arrays and terms:
                 plain = _plain_clauses(request.query)
                 if plain:
@@ -857,7 +853,8 @@ class WhooshStore:
                 terms[w].split,
                 defining=i in rare,
                 parts_defining=w not in skip,
-                loose=misses.get(w, ()),
+                loose=misses[w].stems if w in misses else (),
+                loose_weight=misses[w].weight if w in misses else 0.0,
             )
             for i, (c, _) in enumerate(clauses)
             for w in c
@@ -917,7 +914,6 @@ class WhooshStore:
             _BM25_K1,
             _BM25_B,
             schema.PARTS_WEIGHT,
-            schema.LOOSE_WEIGHT,
             schema.WORDS,
             norms=v.norms,
         )
@@ -990,6 +986,31 @@ class WhooshStore:
             with contextlib.suppress(sqlite3.Error):  # a damaged file: see :meth:`search`
                 return sum(len(x[0]) for seg in self._arrays if (x := seg.get(term)) is not None)
         return int(reader.doc_frequency(schema.WORDS, term))
+
+    def _near(self, reader: Any, terms: Terms) -> dict[str, Near]:
+        """The other indexed words each query word also finds, by its loose key.
+
+        A word found nowhere as written: every indexed word with its loose key, at
+        ``LOOSE_WEIGHT`` ("sjukskoterskor" typed for "sjuksköterskor", "vaccinering"
+        where the documents say "vaccination"). A word found as written: those of them
+        that are its derivational kin (``analysis.kin_key``), at ``KIN_WEIGHT``; a note
+        on "vaccination" then also answers "vaccinering", below one that says it.
+        """
+        out: dict[str, Near] = {}
+        for word, t in terms.items():
+            if not t.loose:
+                continue
+            found = self._near_misses(reader, t.loose)
+            if self._word_frequency(reader, t.stem):
+                key = analysis.kin_key(word)
+                stems = [s for _, w, s in found if s != t.stem and analysis.kin_key(w) == key]
+                weight = schema.KIN_WEIGHT
+            else:
+                stems = [s for _, _, s in found]
+                weight = schema.LOOSE_WEIGHT
+            if stems:
+                out[word] = Near(tuple(dict.fromkeys(stems)), weight)
+        return out
 
     def _near_misses(self, reader: Any, key: str) -> list[tuple[int, str, str]]:
         """(sections, word, stem) of the indexed words whose loose key is ``key``.

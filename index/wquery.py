@@ -40,11 +40,11 @@ def _compile_word(
     split = parts_query(word, terms) if word not in skip_parts else None
     if split is not None:
         alternatives.append(split)
-    # Only for a word that occurs nowhere as written: the indexed words that share its
-    # loose key (no å/ä/ö, no derivational ending), at a low weight.
-    alternatives += [
-        wq.Term(schema.WORDS, m, boost=schema.LOOSE_WEIGHT) for m in misses.get(word, ())
-    ]
+    # The other indexed words it also finds (a stand-in for a word found nowhere as
+    # written, or its derivational kin), at a low weight.
+    near = misses.get(word)
+    if near is not None:
+        alternatives += [wq.Term(schema.WORDS, m, boost=near.weight) for m in near.stems]
     # A sum, not Whoosh's DisjunctionMax: that matcher scores a section by the best
     # alternative of *any* section (whoosh3 3.54), so a parts-only match tied the whole word.
     return wq.Or(alternatives) if len(alternatives) > 1 else alternatives[0]
@@ -65,8 +65,8 @@ def compile_query(
 ) -> wq.Query:
     """Turn the neutral query into a Whoosh query over the weighted fields.
 
-    ``misses`` maps the words that occur nowhere in the index as written to the stems
-    of their near misses (:meth:`WhooshStore._near_misses`), searched at a low weight.
+    ``misses`` maps query words to the other indexed words they also find
+    (:meth:`WhooshStore._near`), searched at a low weight.
     The scattered parts of the compounds in ``skip_parts`` are left out (see
     :meth:`WhooshStore._plan`).
     """

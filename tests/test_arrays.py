@@ -249,6 +249,27 @@ def test_words_found_nowhere_use_their_near_misses(seed_index_dir: Path) -> None
     ix.close()
 
 
+def test_a_word_found_as_written_also_finds_its_derivational_kin(tmp_path: Path) -> None:
+    # "vaccinering" is in one note; another says "vaccination" only. Both are found, the
+    # word as written first, on both paths alike. Accents make no kin: "svar", found as
+    # written, does not find "svår" (as a word found nowhere would, typed without å/ä/ö).
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "written.txt").write_text("Vaccinering av barn sker på skolan.\n", encoding="utf-8")
+    (docs / "kin.txt").write_text("Barn erbjuds vaccination i skolan.\n", encoding="utf-8")
+    (docs / "other.txt").write_text("Barn och unga läser i skolan.\n", encoding="utf-8")
+    (docs / "accent.txt").write_text("En svår fråga om kollektivtrafik.\n", encoding="utf-8")
+    (docs / "answer.txt").write_text("Ett svar om kollektivtrafik.\n", encoding="utf-8")
+    ix = Index.create(tmp_path / "ix", [docs])[0]
+    runs = [_ranked(ix, "vaccinering barn", use_arrays) for use_arrays in (True, False)]
+    assert runs[0] == runs[1]
+    paths = [h.path for h in ix.search("vaccinering barn", limit=10).hits]
+    assert paths[:2] == ["written.txt", "kin.txt"]
+    assert ix.search("vaccinering").total == 2
+    assert [h.path for h in ix.search("svar").hits] == ["answer.txt"]
+    ix.close()
+
+
 def test_a_damaged_arrays_file_falls_back_to_whoosh(
     whoosh_seed_copy: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

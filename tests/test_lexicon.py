@@ -43,6 +43,23 @@ def test_no_over_stemming(a: str, b: str) -> None:
     assert stem(a) != stem(b)
 
 
+@pytest.mark.parametrize(
+    ("noun", "verb"),
+    [
+        ("vaccinering", "vaccinera"),
+        ("placeringen", "placerade"),
+        ("hanteringar", "hanterar"),
+        ("covidvaccinering", "covidvaccinera"),  # a compound's verb is its last member's
+    ],
+)
+def test_a_verbal_noun_in_ering_meets_its_verb(noun: str, verb: str) -> None:
+    assert stem(noun) == stem(verb)
+
+
+def test_a_noun_in_ering_without_a_known_verb_keeps_its_stem() -> None:
+    assert stem("catering") == "catering"
+
+
 def test_kalmar_stays_whole() -> None:
     assert stem("kalmar") == "kalmar"
 
@@ -55,6 +72,8 @@ def test_kalmar_stays_whole() -> None:
         ("patientenkät", ["patient", "enkät"]),
         ("sjukvårdsnämnden", ["sjukvård", "nämnden"]),
         ("kvinnojouren", ["kvinna", "jouren"]),
+        # an inflected last member too rare to vouch for itself splits as its base form
+        ("kvinnojourer", ["kvinna", "jour"]),
     ],
 )
 def test_compound_splits(word: str, members: list[str]) -> None:
@@ -75,6 +94,12 @@ def test_compound_splits(word: str, members: list[str]) -> None:
         "abonnenterna",
         "absorberande",
         "angriparen",
+        # -ering is a derivation, no "ring"; a base form that does not split ("faktura",
+        # "paragraf") leaves its inflections whole
+        "registrering",
+        "placeringen",
+        "fakturor",
+        "paragraferna",
     ],
 )
 def test_words_that_are_not_split(word: str) -> None:

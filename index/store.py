@@ -38,7 +38,7 @@ from whoosh import scoring, sorting
 from whoosh.filedb.filestore import FileStorage, RamStorage
 from whoosh.util.numeric import byte_to_length
 
-from index import analysis, focus, lexicon, postings, schema
+from index import analysis, focus, lexicon, passage, postings, schema
 from index.analysis import WordTerms
 from index.errors import BuildError, IndexLockedError, IndexMissingError, IndexVersionError
 from index.models import DocRecord, Metadata, Section
@@ -53,7 +53,6 @@ MANIFEST = "rsearch.json"
 _NEAR_MAX_WORDS = 4  # longer questions are ranked by coverage; phrase matching is costly
 _CANDIDATES = 100
 WRITER_MB = 512  # posting pool held in memory before Whoosh spills sorted runs to disk
-_COVERAGE_POWER = 2.0
 # Sections (and document records) per job file handed to a build worker: Whoosh's 100
 # made 2,100 files for the shared corpus, and the parent's system time fell from 1.2 to
 # 0.6 s with 500.
@@ -221,6 +220,75 @@ def _proximity(query: Bool) -> _Near | None:
 @dataclass(frozen=True)
 class _Near(Phrase):
     """A phrase that tolerates a few words in between (only added internally)."""
+
+
+def _reward(
+    covered: Mapping[int, float],
+    found: Mapping[int, list[tuple[int, int]]],
+    weights: Mapping[int, float],
+    total: float,
+    d: int,
+) -> float:
+    """The coverage reward of section ``d`` (``index.passage``): the idf-weighted share of
+    the query it covers, and of it within one window of ``found`` positions (a section
+    without them covers one clause at most, which any window holds)."""
+    whole = covered.get(d, 0.0) / total
+    if d not in found:
+        return passage.reward(whole, whole)
+    return passage.reward(whole, passage.best_window(found[d], weights) / total)
+
+
+def _clause_terms(clause: Clause, terms: Terms, misses: Misses) -> tuple[str, ...]:
+    """The indexed terms by which a clause's words (not its negated ones) are found: the
+    stems, their near words and their compounds' parts, as the arrays' plans have them."""
+    out: list[str] = []
+    for w in _positive_words(clause):
+        near = misses.get(w)
+        out += [terms[w].stem, *(near.stems if near else ()), *terms[w].split]
+    return tuple(dict.fromkeys(out))
+
+
+def _positive_words(clause: Clause) -> list[str]:
+    """:func:`clause_words` without the negated ones."""
+    if isinstance(clause, Word):
+        return [clause.text]
+    if isinstance(clause, Phrase):
+        return list(clause.words)
+    return [w for c in (*clause.must, *clause.should) for w in _positive_words(c)]
+
+
+def _positions_arrays(
+    reader: Any,
+    ranker: ArrayRanker,
+    docnums: list[int],
+    plans: list[WordPlan],
+    owner: list[int],
+) -> dict[int, list[tuple[int, int]]]:
+    """(position, clause) of every occurrence of the plans' terms (stems, near words,
+    parts) in each of ``docnums`` (ascending), in order: from the arrays, or Whoosh's
+    postings where a segment's arrays keep no positions."""
+    found: dict[int, list[tuple[int, int]]] = {d: [] for d in docnums}
+    if not docnums:
+        return found
+    leaves = None
+    for p, c in zip(plans, owner, strict=True):
+        for term in dict.fromkeys((p.stem, *p.loose, *p.parts)):
+            by_segment: dict[int, list[tuple[int, int, int]]] = {}
+            for d in docnums:
+                spot = ranker.locate(term, d)
+                if spot is not None:
+                    by_segment.setdefault(spot[0], []).append((d, spot[1], spot[2]))
+            for seg, spots in by_segment.items():
+                wanted = [(local, j) for _, local, j in spots]
+                got = ranker.segments[seg].positions(term, wanted)
+                if got is None:
+                    leaves = leaves or reader.leaf_readers()
+                    got = postings.positions_at(leaves[seg][0], term, wanted)
+                for d, local, _ in spots:
+                    found[d].extend((x, c) for x in got.get(local, ()))
+    for occurrences in found.values():
+        occurrences.sort()
+    return found
 
 
 def _near_bonus_arrays(
@@ -943,9 +1011,11 @@ class WhooshStore:
             weights[c] = max(weights.get(c, 0.0), ranker.idf(p.stem))
             hit.setdefault(c, set()).update(ranker.covers(p, docnums))
         covered: dict[int, float] = {}
+        clauses: Counter[int] = Counter()
         for c, docs in hit.items():
             for d in docs:
                 covered[d] = covered.get(d, 0.0) + weights[c]
+            clauses.update(docs)
         total = sum(weights.values()) or 1.0
         stems: dict[int, list[str]] = {}
         for p, c in zip(plans, owner, strict=True):
@@ -959,10 +1029,19 @@ class WhooshStore:
             _BM25_K1,
             v.avg_doc_length(),
         )
-        share = {d: (covered.get(d, 0.0) / total) ** _COVERAGE_POWER * focused[d] for d in docnums}
+        # Where a section covers one clause, any window holds all it covers.
+        windowed = [d for d in docnums if clauses[d] > 1]
+        scores = {d: score for score, d in top}
+        if not near and len(top) > limit:
+            # A window lowers a reward to half of it at most: a section that could not
+            # reach the first ``limit`` with its whole reward needs no window.
+            full = {d: scores[d] * (covered.get(d, 0.0) / total) ** 2 * focused[d] for d in docnums}
+            least = sorted((full[d] / (2 if clauses[d] > 1 else 1) for d in docnums), reverse=True)
+            windowed = [d for d in windowed if full[d] >= least[limit - 1]]
+        found = _positions_arrays(v.reader, ranker, windowed, plans, owner)
+        share = {d: _reward(covered, found, weights, total, d) * focused[d] for d in docnums}
         bonus: dict[int, float] = {}
         if near:
-            scores = {d: score for score, d in top}
             floor = -1.0
             if len(top) > limit:
                 floor = sorted((v * share[d] for v, d in top), reverse=True)[limit - 1]
@@ -1117,13 +1196,14 @@ class WhooshStore:
         Matching positions is the dearest part of a search: done for every section that
         contains the words, it tripled the time of a two-word query.
         """
-        from index.wquery import at, compile_query, near_bonus
+        from index.wquery import at, compile_query, near_bonus, positions_of
 
         s = v.searcher()
         docnums = sorted(r.docnum for r in results)
         bonus = near_bonus(s, docnums, [terms[w].stem for w in near.words]) if near else {}
         weights: list[float] = []
         covered: dict[int, float] = {}
+        several: Counter[int] = Counter()
         counted: list[focus.Clause] = []
         for clause in clauses:
             words = clause_words(clause)
@@ -1134,7 +1214,13 @@ class WhooshStore:
             for d in docnums:
                 if at(m, d):
                     covered[d] = covered.get(d, 0.0) + weight
+                    several[d] += 1
         total = sum(weights) or 1.0
+        found = positions_of(
+            s,
+            [d for d in docnums if several[d] > 1],
+            [_clause_terms(clause, terms, misses) for clause in clauses],
+        )
         source: ArrayRanker | _LeafCounts = counts if counts is not None else _LeafCounts(v)
         focused = focus.factors(
             docnums,
@@ -1148,7 +1234,7 @@ class WhooshStore:
         scored = [
             (
                 ((r.score or 0.0) + bonus.get(r.docnum, 0.0))
-                * (covered.get(r.docnum, 0.0) / total) ** _COVERAGE_POWER
+                * _reward(covered, found, dict(enumerate(weights)), total, r.docnum)
                 * focused[r.docnum],
                 i,
             )

@@ -135,6 +135,28 @@ def near_bonus(s: Any, docnums: list[int], stems: list[str]) -> dict[int, float]
     return bonus
 
 
+def positions_of(
+    s: Any, docnums: list[int], clause_terms: list[tuple[str, ...]]
+) -> dict[int, list[tuple[int, int]]]:
+    """(position, clause) of every occurrence of each clause's terms in each of
+    ``docnums`` (ascending), in order; ``clause_terms[c]`` are the terms of clause ``c``."""
+    found: dict[int, list[tuple[int, int]]] = {d: [] for d in docnums}
+    if not docnums:
+        return found
+    reader = s.reader()
+    for c, terms in enumerate(clause_terms):
+        for term in terms:
+            if (schema.WORDS, term) not in reader:
+                continue
+            m = wq.Term(schema.WORDS, term).matcher(s)
+            for d in docnums:
+                if at(m, d):
+                    found[d].extend((x, c) for x in m.value_as("positions"))
+    for spots in found.values():
+        spots.sort()
+    return found
+
+
 def at(m: Any, docnum: int) -> bool:
     """Move matcher ``m`` forward to ``docnum``; True when it matches that document.
 

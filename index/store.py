@@ -239,12 +239,13 @@ def _reward(
 
 
 def _clause_terms(clause: Clause, terms: Terms, misses: Misses) -> tuple[str, ...]:
-    """The indexed terms by which a clause's words (not its negated ones) are found: the
-    stems, their near words and their compounds' parts, as the arrays' plans have them."""
+    """The indexed terms whose positions place a clause's words (not its negated ones)
+    in a window: the stems and their near words, as :func:`_positions_arrays` reads
+    them. A compound's parts found apart are left out: they are not said together."""
     out: list[str] = []
     for w in _positive_words(clause):
         near = misses.get(w)
-        out += [terms[w].stem, *(near.stems if near else ()), *terms[w].split]
+        out += [terms[w].stem, *(near.stems if near else ())]
     return tuple(dict.fromkeys(out))
 
 
@@ -264,15 +265,15 @@ def _positions_arrays(
     plans: list[WordPlan],
     owner: list[int],
 ) -> dict[int, list[tuple[int, int]]]:
-    """(position, clause) of every occurrence of the plans' terms (stems, near words,
-    parts) in each of ``docnums`` (ascending), in order: from the arrays, or Whoosh's
-    postings where a segment's arrays keep no positions."""
+    """(position, clause) of every occurrence of the plans' stems and near words in each
+    of ``docnums`` (ascending), in order: from the arrays, or Whoosh's postings where a
+    segment's arrays keep no positions."""
     found: dict[int, list[tuple[int, int]]] = {d: [] for d in docnums}
     if not docnums:
         return found
     leaves = None
     for p, c in zip(plans, owner, strict=True):
-        for term in dict.fromkeys((p.stem, *p.loose, *p.parts)):
+        for term in dict.fromkeys((p.stem, *p.loose)):
             by_segment: dict[int, list[tuple[int, int, int]]] = {}
             for d in docnums:
                 spot = ranker.locate(term, d)

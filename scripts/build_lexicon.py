@@ -4,7 +4,8 @@
   dictionary form tells more than Snowball does (definite forms such as
   "sjuksköterskan" -> "sjuksköterska", proper nouns such as "kalmar" -> "Kalmar", agent
   nouns in -are that Snowball over-stems); words that are headwords of their own are
-  left out ("nämnd" is not read as a form of "nämna");
+  left out ("nämnd" is not read as a form of "nämna"), and so are names' lemmas for
+  forms that are also common words ("vägen" is no name);
 - ``freq-sv.txt.gz``: "word zipf" pairs, word frequencies on the Zipf scale, used to
   split compounds and to decide whether a hyphen at a line end broke a word.
 
@@ -56,6 +57,15 @@ def main() -> None:
         for k, v in dictionary.items()
     ]
     headwords = {lemma.lower() for _, lemma in pairs}
+    # Forms the data also reads as common words: "vägen" is "väg" as well as the name
+    # "Vägen", "läget" is "läge" (and "Arildsläge"), "finns" is "finnas" (and "Finn").
+    # Such a form never takes a name's lemma, which would keep it whole (or, worse, make
+    # it another word): Snowball, or the common lemma, reads it.
+    common = {
+        word
+        for word, lemma in pairs
+        if word == word.lower() and lemma[:1] and not lemma[:1].isupper()
+    }
     lemmas: dict[str, str] = {}
     for word, lemma in pairs:
         if not word.replace("-", "").isalpha() or not lemma.replace("-", "").isalpha():
@@ -66,6 +76,8 @@ def main() -> None:
         if _base_form(low, lemma.lower(), headwords, stem):
             continue
         proper = lemma[:1].isupper()
+        if proper and low in common:
+            continue
         if not (proper or lemma.endswith("are") or stem(lemma.lower()) != stem(low)):
             continue
         if low not in zipf and proper:

@@ -34,7 +34,7 @@ from whoosh.lang.stopwords import stoplists
 from index import lexicon
 from index.lexicon import Member, snowball
 
-ANALYSIS_VERSION = "sv-11"
+ANALYSIS_VERSION = "sv-12"
 
 Members = tuple[Member, ...]
 

@@ -21,8 +21,11 @@ from whoosh.lang.stopwords import stoplists
 
 from index.errors import IndexVersionError
 
-# Function words are no compound members: "mot|tagningen", "för|dragningslistan".
-_FUNCTION_WORDS = frozenset(stoplists["sv"])
+# Function words are no compound members: "mot|tagningen", "för|dragningslistan". With
+# the forms the stop list lacks of words it lists ("skulle" but not "ska"): no adjective
+# in -iska ends in the verb "ska" ("psykiatri|ska" made "psykiatriska" the stem
+# "psykiatriskol", a school).
+_FUNCTION_WORDS = frozenset(stoplists["sv"]) | {"ska", "skall", "inga", "inget"}
 
 MIN_PART = 3  # shortest compound member ("hyr", "vård")
 HEAD_ZIPF = 2.5  # a compound's first members must be known words
@@ -176,6 +179,8 @@ def _head_base(head: str) -> str | None:
     Cached: splitting tries every beginning of a word as a head, and words share them
     (a build asks about ten heads per new word).
     """
+    if head in _FUNCTION_WORDS:
+        return None  # "för|lust", "upp|gift": a particle, not "före" or "uppe"
     candidates = [head]
     if head.endswith("s") and len(head) > MIN_PART:
         stem = head[:-1]
@@ -225,6 +230,8 @@ def _split(word: str, depth: int) -> tuple[Member, ...] | None:
         head, tail = word[:i], word[i:]
         if head[-1] == "e" and tail.startswith("ring"):
             continue  # "-ering" makes a verb a noun ("registrering"): no "ring" in it
+        if head[-1] == "s" and tail.startswith("kap"):
+            continue  # nor is "-skap" a linking -s- and "kap" ("medlemskap", "vänskap")
         base = _head_base(head)
         if base is None:
             continue

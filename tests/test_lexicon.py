@@ -30,6 +30,9 @@ from index.analysis import analyze_word, ellipsis_completion, loose, stem, swedi
         ("polisens", "polis"),
         ("arbetet", "arbete"),
         ("systemet", "system"),
+        # an adjective in -iska is no compound on the verb "ska" (stemmed as "skola")
+        ("psykiatriska", "psykiatrisk"),
+        ("historiska", "historiskt"),
     ],
 )
 def test_inflections_meet_their_base_form(form: str, base: str) -> None:
@@ -107,6 +110,14 @@ def test_compound_splits(word: str, members: list[str]) -> None:
         "placeringen",
         "fakturor",
         "paragraferna",
+        # a particle is no member ("upp" is not "uppe", "för" not "före"), nor are the
+        # suffixes -skap and -iska
+        "uppgift",
+        "förlust",
+        "förhandlingar",
+        "medlemskap",
+        "vänskap",
+        "psykiatriska",
     ],
 )
 def test_words_that_are_not_split(word: str) -> None:

@@ -34,7 +34,7 @@ from whoosh.lang.stopwords import stoplists
 from index import lexicon
 from index.lexicon import Member, snowball
 
-ANALYSIS_VERSION = "sv-12"
+ANALYSIS_VERSION = "sv-13"
 
 Members = tuple[Member, ...]
 

@@ -33,6 +33,11 @@ DATA = Path(__file__).resolve().parent.parent / "index" / "data"
 MIN_ZIPF = 1.5  # words rarer than this carry little evidence for splitting
 
 
+# Forms whose lemma is spelled like another, far commoner word: the modal "ska" (shall)
+# is a form of the verb "skola", which Snowball stems as the noun "skola" (school); as a
+# form of it, every "ska" of a text was indexed as a school.
+_HOMOGRAPH_LEMMAS = {("ska", "skola")}
+
 # Endings that make an inflected form of its lemma: "skatteverket" is "skatteverk" + "et".
 _ENDINGS = ("n", "en", "et", "t", "a", "na", "s", "ns", "ts", "r", "ar", "er", "or", "e")
 
@@ -73,7 +78,7 @@ def main() -> None:
         low = word.lower()
         if word != low and low in lemmas:
             continue  # a lower-case entry of the same form wins over a capitalised one
-        if _base_form(low, lemma.lower(), headwords, stem):
+        if _base_form(low, lemma.lower(), headwords, stem) or (low, lemma) in _HOMOGRAPH_LEMMAS:
             continue
         proper = lemma[:1].isupper()
         if proper and low in common:

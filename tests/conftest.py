@@ -19,6 +19,22 @@ def raw_words(text: str) -> set[str]:
     return set(map(str.lower, TOKEN_RE.findall(normalize(text)))) - SWEDISH_STOPWORDS
 
 
+def built(docs: Path, folder: Path, on_disk: bool) -> Index:
+    """An index of ``docs``: on disk in ``folder`` (plain words ranked from the packed
+    arrays) or in memory (Whoosh's path only)."""
+    return Index.create(folder, [docs])[0] if on_disk else Index.in_memory([docs])
+
+
+def whoosh_scores(ix: Index, query: str, limit: int) -> list[float]:
+    """The scores of a search ranked on Whoosh's path (an on-disk index takes the arrays'
+    path otherwise), to compare with the arrays' own."""
+    ix._store.use_arrays = False
+    try:
+        return [h.score for h in ix.search(query, limit=limit).hits]
+    finally:
+        ix._store.use_arrays = True
+
+
 @pytest.fixture(scope="session")
 def seed_index() -> Index:
     """An in-memory index of the five bundled seed documents."""

@@ -11,6 +11,7 @@ from whoosh.fields import NUMERIC, STORED, FieldType, Schema
 
 from index import focus, postings, schema, store
 from search import Index
+from tests.conftest import built
 
 ROADS = (
     "Vägen mellan {0} och hamnen får ny beläggning under våren. Trafikverket ansvarar "
@@ -78,8 +79,7 @@ def test_factor_is_one_alone_and_higher_when_the_document_is_about_the_query() -
 def test_a_passing_mention_in_a_long_report_ranks_below_a_note_about_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, on_disk: bool
 ) -> None:
-    docs = _corpus(tmp_path / "docs")
-    ix = Index.create(tmp_path / "ix", [docs])[0] if on_disk else Index.in_memory([docs])
+    ix = built(_corpus(tmp_path / "docs"), tmp_path / "ix", on_disk)
     query = "solpaneler förskolan"
     hits = ix.search(query, limit=2).hits
     assert [Path(h.path or "").name for h in hits] == ["b_notis.md", "a_rapport.md"]

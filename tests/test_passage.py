@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from index import passage
-from search import Index
+from tests.conftest import built, whoosh_scores
 
 
 def test_best_window_holds_the_most_clause_weight_within_the_width() -> None:
@@ -54,17 +54,13 @@ def _docs(folder: Path) -> Path:
 def test_words_said_together_outrank_the_same_words_scattered(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, on_disk: bool
 ) -> None:
-    docs = _docs(tmp_path / "docs")
-    ix = Index.create(tmp_path / "ix", [docs])[0] if on_disk else Index.in_memory([docs])
-    query = "budget kollektivtrafik"
-    hits = ix.search(query, limit=2).hits
+    ix = built(_docs(tmp_path / "docs"), tmp_path / "ix", on_disk)
+    hits = ix.search("budget kollektivtrafik", limit=2).hits
     assert [h.path for h in hits] == ["together.txt", "scattered.txt"]
-    if on_disk:  # the arrays and Whoosh's matchers give the same scores
-        ix._store.use_arrays = False
-        exact = ix.search(query, limit=2).hits
-        ix._store.use_arrays = True
-        assert [round(h.score, 9) for h in exact] == [round(h.score, 9) for h in hits]
+    # the arrays and Whoosh's matchers give the same scores
+    assert whoosh_scores(ix, "budget kollektivtrafik", 2) == pytest.approx([h.score for h in hits])
     # With a window as wide as any section, the scattered words win by their number.
     monkeypatch.setattr(passage, "WIDTH", 10_000)
-    assert [h.path for h in ix.search(query, limit=2).hits] == ["scattered.txt", "together.txt"]
+    wide = ix.search("budget kollektivtrafik", limit=2).hits
+    assert [h.path for h in wide] == ["scattered.txt", "together.txt"]
     ix.close()

@@ -140,6 +140,7 @@ def loose(word: str) -> str:
     return fold(_root(snowball(fold(word))))
 
 
+@lru_cache(maxsize=100_000)
 def kin_key(word: str) -> str:
     """:func:`loose` without folding å/ä/ö: the key a word shares with its derivational
     kin ("vaccinering", "vaccination" and "vaccin": "vaccin"), and not with words that

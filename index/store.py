@@ -30,6 +30,7 @@ from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -222,6 +223,14 @@ class _Near(Phrase):
     """A phrase that tolerates a few words in between (only added internally)."""
 
 
+_NOTHING: list[tuple[int, int]] = []  # no positions read: the least a window leaves
+
+
+def _kin(word: str, stem: str, other: str, other_stem: str) -> bool:
+    """Whether indexed word ``other`` is derivational kin of query word ``word``."""
+    return other_stem != stem and analysis.kin_key(other) == analysis.kin_key(word)
+
+
 def _reward(
     covered: Mapping[int, float],
     found: Mapping[int, list[tuple[int, int]]],
@@ -258,20 +267,42 @@ def _positive_words(clause: Clause) -> list[str]:
     return [w for c in (*clause.must, *clause.should) for w in _positive_words(c)]
 
 
+class _Positions:
+    """The ranked field's positions read for one search, kept: the coverage reward's
+    window and the proximity bonus read the same words in the same sections."""
+
+    def __init__(self, reader: Any, ranker: ArrayRanker) -> None:
+        self._reader = reader
+        self._ranker = ranker
+        self._leaves: Any = None
+        self._got: dict[tuple[str, int, int], list[int]] = {}
+
+    def read(self, term: str, seg: int, wanted: list[tuple[int, int]]) -> dict[int, list[int]]:
+        """The positions of ``term`` in sections ``(local number, index in the term's
+        list)`` of segment ``seg``, ``wanted`` ascending: from the arrays, or Whoosh's
+        postings where a segment's arrays keep none."""
+        missing = [(local, j) for local, j in wanted if (term, seg, local) not in self._got]
+        if missing:
+            got = self._ranker.segments[seg].positions(term, missing)
+            if got is None:
+                if self._leaves is None:
+                    self._leaves = self._reader.leaf_readers()
+                got = postings.positions_at(self._leaves[seg][0], term, missing)
+            for local, _ in missing:
+                self._got[term, seg, local] = got.get(local, [])
+        return {local: self._got[term, seg, local] for local, _ in wanted}
+
+
 def _positions_arrays(
-    reader: Any,
+    positions: _Positions,
     ranker: ArrayRanker,
     docnums: list[int],
     plans: list[WordPlan],
     owner: list[int],
 ) -> dict[int, list[tuple[int, int]]]:
     """(position, clause) of every occurrence of the plans' stems and near words in each
-    of ``docnums`` (ascending), in order: from the arrays, or Whoosh's postings where a
-    segment's arrays keep no positions."""
+    of ``docnums`` (ascending), in order."""
     found: dict[int, list[tuple[int, int]]] = {d: [] for d in docnums}
-    if not docnums:
-        return found
-    leaves = None
     for p, c in zip(plans, owner, strict=True):
         for term in dict.fromkeys((p.stem, *p.loose)):
             by_segment: dict[int, list[tuple[int, int, int]]] = {}
@@ -280,31 +311,21 @@ def _positions_arrays(
                 if spot is not None:
                     by_segment.setdefault(spot[0], []).append((d, spot[1], spot[2]))
             for seg, spots in by_segment.items():
-                wanted = [(local, j) for _, local, j in spots]
-                got = ranker.segments[seg].positions(term, wanted)
-                if got is None:
-                    leaves = leaves or reader.leaf_readers()
-                    got = postings.positions_at(leaves[seg][0], term, wanted)
+                got = positions.read(term, seg, [(local, j) for _, local, j in spots])
                 for d, local, _ in spots:
-                    found[d].extend((x, c) for x in got.get(local, ()))
+                    found[d].extend((x, c) for x in got[local])
     for occurrences in found.values():
         occurrences.sort()
     return found
 
 
-def _near_bonus_arrays(
-    reader: Any,
-    ranker: ArrayRanker,
-    docnums: list[int],
-    plans: list[WordPlan],
-    worth: Callable[[int, float], bool],
-) -> dict[int, float]:
-    """:func:`wquery.near_bonus` with the arrays: positions are read only for the candidates
-    that hold every word, each from the one block that has it, and only where
-    ``worth(section, largest possible bonus)`` says the bonus could change the hits."""
+def _near_spots(
+    ranker: ArrayRanker, docnums: list[int], plans: list[WordPlan]
+) -> dict[int, tuple[list[tuple[int, int, int]], float]]:
+    """The candidates that hold every word of the proximity phrase: where each word is in
+    them (``ArrayRanker.locate``), and the largest bonus they could earn."""
     stems = [p.stem for p in plans]
-    found: dict[int, list[tuple[int, int, int]]] = {}
-    earns: dict[int, float] = {}
+    out: dict[int, tuple[list[tuple[int, int, int]], float]] = {}
     for d in docnums:
         located = [ranker.locate(stem, d) for stem in stems]
         spots = [spot for spot in located if spot is not None]
@@ -313,20 +334,32 @@ def _near_bonus_arrays(
                 ranker.term_score(stem, seg, j, local)
                 for stem, (seg, local, j) in zip(stems, spots, strict=True)
             )
-            if worth(d, most):
-                found[d], earns[d] = spots, most
+            out[d] = spots, most
+    return out
+
+
+def _near_bonus_arrays(
+    positions: _Positions,
+    near: dict[int, tuple[list[tuple[int, int, int]], float]],
+    plans: list[WordPlan],
+    worth: Callable[[int, float], bool],
+) -> dict[int, float]:
+    """:func:`wquery.near_bonus` with the arrays, for the candidates of :func:`_near_spots`:
+    positions are read each from the one block that has it, and only where
+    ``worth(section, largest possible bonus)`` says the bonus could change the hits."""
+    stems = [p.stem for p in plans]
+    found: dict[int, list[tuple[int, int, int]]] = {}
+    earns: dict[int, float] = {}
+    for d, (spots, most) in near.items():
+        if worth(d, most):
+            found[d], earns[d] = spots, most
     bonus: dict[int, float] = {}
-    if not found:
-        return bonus
-    leaves = reader.leaf_readers()
     for seg in {spots[0][0] for spots in found.values()}:
-        leaf = leaves[seg][0]
         here = sorted((d, spots) for d, spots in found.items() if spots[0][0] == seg)
-        per_word = []
-        for k, stem in enumerate(stems):
-            wanted = [(spots[k][1], spots[k][2]) for _, spots in here]
-            got = ranker.segments[seg].positions(stem, wanted)
-            per_word.append(got if got is not None else postings.positions_at(leaf, stem, wanted))
+        per_word = [
+            positions.read(stem, seg, [(spots[k][1], spots[k][2]) for _, spots in here])
+            for k, stem in enumerate(stems)
+        ]
         for d, spots in here:
             if in_order_near([pos[spots[0][1]] for pos in per_word]):
                 bonus[d] = earns[d]
@@ -1033,13 +1066,26 @@ class WhooshStore:
         # Where a section covers one clause, any window holds all it covers.
         windowed = [d for d in docnums if clauses[d] > 1]
         scores = {d: score for score, d in top}
-        if not near and len(top) > limit:
-            # A window lowers a reward to half of it at most: a section that could not
-            # reach the first ``limit`` with its whole reward needs no window.
-            full = {d: scores[d] * (covered.get(d, 0.0) / total) ** 2 * focused[d] for d in docnums}
-            least = sorted((full[d] / (2 if clauses[d] > 1 else 1) for d in docnums), reverse=True)
-            windowed = [d for d in windowed if full[d] >= least[limit - 1]]
-        found = _positions_arrays(v.reader, ranker, windowed, plans, owner)
+        spots = _near_spots(ranker, windowed, near) if near else {}
+        wanted = windowed
+        if len(top) > limit:
+            # A window lowers a reward to half of it at most, and a proximity bonus adds
+            # at most what :func:`_near_spots` says: a section that could not reach the
+            # first ``limit`` with its whole reward and that bonus needs no window. It
+            # keeps half its reward, the least a window leaves, and stays below them.
+            whole = {d: (covered.get(d, 0.0) / total) ** 2 * focused[d] for d in docnums}
+            least = sorted(
+                (scores[d] * whole[d] / (2 if clauses[d] > 1 else 1) for d in docnums),
+                reverse=True,
+            )[limit - 1]
+            wanted = [
+                d
+                for d in windowed
+                if (scores[d] + (spots[d][1] if d in spots else 0.0)) * whole[d] >= least
+            ]
+        positions = _Positions(v.reader, ranker)
+        found = dict.fromkeys(windowed, _NOTHING)
+        found.update(_positions_arrays(positions, ranker, wanted, plans, owner))
         share = {d: _reward(covered, found, weights, total, d) * focused[d] for d in docnums}
         bonus: dict[int, float] = {}
         if near:
@@ -1047,9 +1093,8 @@ class WhooshStore:
             if len(top) > limit:
                 floor = sorted((v * share[d] for v, d in top), reverse=True)[limit - 1]
             bonus = _near_bonus_arrays(
-                v.reader,
-                ranker,
-                docnums,
+                positions,
+                spots,
                 near,
                 lambda d, most: (scores[d] + most) * share[d] >= floor,
             )
@@ -1080,26 +1125,29 @@ class WhooshStore:
         for word, t in terms.items():
             if not t.loose:
                 continue
-            found = self._near_misses(reader, t.loose)
             if self._word_frequency(reader, t.stem):
-                key = analysis.kin_key(word)
-                stems = [s for _, w, s in found if s != t.stem and analysis.kin_key(w) == key]
+                found = self._near_misses(reader, t.loose, partial(_kin, word, t.stem))
                 weight = schema.KIN_WEIGHT
             else:
-                stems = [s for _, _, s in found]
+                found = self._near_misses(reader, t.loose)
                 weight = schema.LOOSE_WEIGHT
-            if stems:
-                out[word] = Near(tuple(dict.fromkeys(stems)), weight)
+            if found:
+                out[word] = Near(tuple(dict.fromkeys(s for _, _, s in found)), weight)
         return out
 
-    def _near_misses(self, reader: Any, key: str) -> list[tuple[int, str, str]]:
-        """(sections, word, stem) of the indexed words whose loose key is ``key``.
+    def _near_misses(
+        self, reader: Any, key: str, wanted: Callable[[str, str], bool] | None = None
+    ) -> list[tuple[int, str, str]]:
+        """(sections, word, stem) of the indexed words whose loose key is ``key`` (and
+        that ``wanted(word, stem)``, when given: asked before their lists are read).
 
         The term cache also holds words only ever searched for: a word counts when its
         stem is in some section.
         """
         found = []
         for word, stem in self.terms.words_with_loose(key, limit=50):
+            if wanted is not None and not wanted(word, stem):
+                continue
             if n := self._word_frequency(reader, stem):
                 found.append((n, word, stem))
         return found

@@ -28,7 +28,7 @@ import time
 from array import array
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
@@ -208,6 +208,23 @@ def _plain_clauses(query: Bool) -> list[tuple[tuple[str, ...], bool]]:
         else:
             return []
     return out
+
+
+def _counted(s: Any, query: Bool, terms: Terms) -> frozenset[int]:
+    """The clauses of ``[*query.must, *query.should]`` that count in the share of the
+    query a section covers: on Whoosh's path, those :meth:`WhooshStore._plan` lets find
+    sections (all of them, but for a query of loose words with common ones)."""
+    everything = frozenset(range(len(query.must) + len(query.should)))
+    if query.must or not query.should:
+        return everything
+    limit = max(_COMMON_SHARE * s.doc_count(), _COMMON_MIN_DOCS)
+    finding, _ = _split_common(
+        [tuple(clause_words(c)) for c in query.should],
+        [isinstance(c, Word) for c in query.should],
+        terms,
+        lambda term: bool(s.doc_frequency(schema.WORDS, term) > limit),
+    )
+    return finding
 
 
 def _proximity(query: Bool) -> _Near | None:
@@ -901,14 +918,17 @@ class WhooshStore:
             scored = [(r.score or 0.0, i) for i, r in enumerate(results)]
             if coordinate:
                 near = _proximity(request.query)
+                counted = _counted(s, request.query, terms)
                 counts = self._ranker(v) if self.use_arrays and self._arrays else None
                 try:
-                    scored = self._coordinate(v, results, clauses, near, terms, misses, counts)
+                    scored = self._coordinate(
+                        v, results, clauses, near, terms, misses, counted, counts
+                    )
                 except sqlite3.Error:
                     if counts is None:
                         raise
                     self._drop_arrays()  # damaged: Whoosh's segments answer instead
-                    scored = self._coordinate(v, results, clauses, near, terms, misses)
+                    scored = self._coordinate(v, results, clauses, near, terms, misses, counted)
             hits = [
                 StoredHit(score=score, fields=dict(results[i].fields()))
                 for score, i in scored[: request.limit]
@@ -980,7 +1000,7 @@ class WhooshStore:
             near = []
             if _proximity(request.query):
                 near = [p for p, c in zip(plans, owner, strict=True) if clauses[c][1]]
-            top = self._coordinate_arrays(v, ranker, top, plans, owner, near, request.limit)
+            top = self._coordinate_arrays(v, ranker, top, plans, owner, near, request.limit, rare)
         hits = [
             StoredHit(score=score, fields=dict(v.reader.stored_fields(d)))
             for score, d in top[: request.limit]
@@ -1029,12 +1049,14 @@ class WhooshStore:
         owner: list[int],
         near: list[WordPlan],
         limit: int,
+        counted: Collection[int],
     ) -> list[tuple[float, int]]:
         """:meth:`_coordinate` on the arrays: proximity bonus, then the share of the query
         and document focus (``index.focus``).
 
         ``owner[k]`` is the clause of ``plans[k]``; ``near`` the words whose proximity
-        earns the bonus (the loose words, when there are 2 to ``_NEAR_MAX_WORDS``). The
+        earns the bonus (the loose words, when there are 2 to ``_NEAR_MAX_WORDS``);
+        ``counted`` the clauses that count in the share (:func:`_split_common`). The
         order of the first ``limit`` is exact; below them, a bonus that could not lift a
         section into them is not computed.
         """
@@ -1042,14 +1064,16 @@ class WhooshStore:
         weights: dict[int, float] = {}
         hit: dict[int, set[int]] = {}
         for p, c in zip(plans, owner, strict=True):
-            weights[c] = max(weights.get(c, 0.0), ranker.idf(p.stem))
+            idf = ranker.idf(p.stem) if c in counted else 0.0
+            weights[c] = max(weights.get(c, 0.0), idf)
             hit.setdefault(c, set()).update(ranker.covers(p, docnums))
         covered: dict[int, float] = {}
-        clauses: Counter[int] = Counter()
+        clauses: Counter[int] = Counter()  # the counted clauses each section covers
         for c, docs in hit.items():
             for d in docs:
                 covered[d] = covered.get(d, 0.0) + weights[c]
-            clauses.update(docs)
+            if c in counted:
+                clauses.update(docs)
         total = sum(weights.values()) or 1.0
         stems: dict[int, list[str]] = {}
         for p, c in zip(plans, owner, strict=True):
@@ -1234,6 +1258,7 @@ class WhooshStore:
         near: _Near | None,
         terms: Terms,
         misses: Misses,
+        counted: Collection[int],
         counts: ArrayRanker | None = None,
     ) -> list[tuple[float, int]]:
         """Add the proximity bonus, then rescale by the idf-weighted share of the query
@@ -1253,17 +1278,19 @@ class WhooshStore:
         weights: list[float] = []
         covered: dict[int, float] = {}
         several: Counter[int] = Counter()
-        counted: list[focus.Clause] = []
-        for clause in clauses:
+        focusing: list[focus.Clause] = []
+        for i, clause in enumerate(clauses):
             words = clause_words(clause)
             weight = max((s.idf(schema.WORDS, terms[w].stem) for w in words), default=1.0)
+            weight = weight if i in counted else 0.0
             weights.append(weight)
-            counted.append(focus.Clause(tuple(dict.fromkeys(terms[w].stem for w in words)), weight))
+            stems = tuple(dict.fromkeys(terms[w].stem for w in words))
+            focusing.append(focus.Clause(stems, weight))
             m = compile_query(clause, terms, misses).matcher(s)
             for d in docnums:
                 if at(m, d):
                     covered[d] = covered.get(d, 0.0) + weight
-                    several[d] += 1
+                    several[d] += i in counted
         total = sum(weights) or 1.0
         found = positions_of(
             s,
@@ -1274,7 +1301,7 @@ class WhooshStore:
         focused = focus.factors(
             docnums,
             source.span,
-            counted,
+            focusing,
             source.tf_between,
             source.length_between,
             _BM25_K1,

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from whoosh.formats import Positions
 
-from index import analysis
+from index import analysis, store
 from index.ranking import in_order_near
 from search import Index
+from tests.conftest import built
 
 
 def test_runs_carry_their_weight_into_the_posting() -> None:
@@ -78,3 +80,33 @@ def test_heading_words_rank_above_body_words(tmp_path: Path) -> None:
         },
     )
     assert [h.path for h in ix.search("färdtjänst").hits] == ["b.md", "a.md"]
+
+
+@pytest.mark.parametrize("on_disk", [True, False])
+def test_a_common_word_does_not_count_in_the_share_of_the_query(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, on_disk: bool
+) -> None:
+    # "kommunen" is in nearly every section: it adds to a section's score but not to the
+    # share of the query it covers, so the section about "solpaneler" is not outranked by
+    # one that mentions them once beside the common word.
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for i in range(40):
+        (docs / f"k{i}.txt").write_text(
+            f"Kommunen beslutar om ärende {i} och vägar ord{i} sak{i}.\n", encoding="utf-8"
+        )
+    (docs / "both.txt").write_text(
+        "Solpaneler ska prövas av nämnden i år och sedan av kommunen.\n", encoding="utf-8"
+    )
+    (docs / "about.txt").write_text(
+        "Solpaneler på taket: solpaneler ger el till skolan.\n", encoding="utf-8"
+    )
+    ix = built(docs, tmp_path / "ix", on_disk)
+    monkeypatch.setattr(store, "_COMMON_MIN_DOCS", 0)  # the test's index is small
+    assert [h.path for h in ix.search("kommunen solpaneler", limit=2).hits] == [
+        "about.txt",
+        "both.txt",
+    ]
+    monkeypatch.setattr(store, "_COMMON_SHARE", 1.0)  # nothing is common
+    assert ix.search("kommunen solpaneler", limit=1).hits[0].path == "both.txt"
+    ix.close()

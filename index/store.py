@@ -1090,7 +1090,7 @@ class WhooshStore:
         # Where a section covers one clause, any window holds all it covers.
         windowed = [d for d in docnums if clauses[d] > 1]
         scores = {d: score for score, d in top}
-        spots = _near_spots(ranker, windowed, near) if near else {}
+        spots = _near_spots(ranker, docnums, near) if near else {}
         wanted = windowed
         if len(top) > limit:
             # A window lowers a reward to half of it at most, and a proximity bonus adds

@@ -10,7 +10,7 @@ from whoosh.formats import Positions
 from index import analysis, store
 from index.ranking import in_order_near
 from search import Index
-from tests.conftest import built
+from tests.conftest import built, whoosh_scores
 
 
 def test_runs_carry_their_weight_into_the_posting() -> None:
@@ -109,4 +109,24 @@ def test_a_common_word_does_not_count_in_the_share_of_the_query(
     ]
     monkeypatch.setattr(store, "_COMMON_SHARE", 1.0)  # nothing is common
     assert ix.search("kommunen solpaneler", limit=1).hits[0].path == "both.txt"
+    ix.close()
+
+
+def test_a_common_word_still_earns_the_proximity_bonus_on_both_paths(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # "kommunen" counts in no share, but a section with the query's words side by side
+    # still earns the bonus, from the arrays as from Whoosh's matchers.
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for i in range(40):
+        (docs / f"k{i}.txt").write_text(f"Kommunen har ärende {i}, ord{i}.\n", encoding="utf-8")
+    (docs / "near.txt").write_text("Vi såg kommunen solpaneler och el.\n", encoding="utf-8")
+    (docs / "apart.txt").write_text("Solpaneler ger el, sa kommunen.\n", encoding="utf-8")
+    ix = built(docs, tmp_path / "ix", True)
+    monkeypatch.setattr(store, "_COMMON_MIN_DOCS", 0)
+    hits = ix.search("kommunen solpaneler", limit=2).hits
+    assert [h.path for h in hits] == ["near.txt", "apart.txt"]
+    assert hits[0].score > 2 * hits[1].score  # the bonus
+    assert whoosh_scores(ix, "kommunen solpaneler", 2) == pytest.approx([h.score for h in hits])
     ix.close()

@@ -185,7 +185,8 @@ class ArrayRanker:
         their reward whole: the window of ``passage``, which can halve it where the words
         stand far apart, and document focus are applied to the candidates afterwards, so
         here the sections with every word are preferred as candidates, not proven the
-        only ones that could rank.) Finding them takes
+        only ones that could rank. A clause of common words only, which counts in no
+        share, weighs nothing here either.) Finding them takes
         set operations (in C), where :meth:`rank` adds up every posting of every list in
         Python: a query of two words found in tens of thousands of sections each cost
         about a sixth less (measured on the corpus benchmark's queries).
@@ -205,7 +206,9 @@ class ArrayRanker:
         clause_weight: dict[int, float] = {}
         clause_bound: dict[int, float] = {}
         for p, c in zip(plans, owner, strict=True):
-            clause_weight[c] = max(clause_weight.get(c, 0.0), weight[p.stem])
+            # A clause of common words only (no defining word) counts in no share.
+            counted = weight[p.stem] if p.defining else 0.0
+            clause_weight[c] = max(clause_weight.get(c, 0.0), counted)
             clause_bound[c] = clause_bound.get(c, 0.0) + self._plan_bound(p, weight)
         whole = sum(clause_weight.values())
         bounds = sum(clause_bound.values())

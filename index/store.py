@@ -138,13 +138,15 @@ Terms = Mapping[str, WordTerms]
 Misses = Mapping[str, Near]
 
 
-def clause_words(clause: Clause) -> list[str]:
-    """Every word of a clause, negated ones included (they are compiled too)."""
+def clause_words(clause: Clause, negated: bool = True) -> list[str]:
+    """Every word of a clause, negated ones included (they are compiled too) unless not
+    ``negated``."""
     if isinstance(clause, Word):
         return [clause.text]
     if isinstance(clause, Phrase):
         return list(clause.words)
-    return [w for c in (*clause.must, *clause.should, *clause.must_not) for w in clause_words(c)]
+    inner = (*clause.must, *clause.should, *(clause.must_not if negated else ()))
+    return [w for c in inner for w in clause_words(c, negated)]
 
 
 def _split_common(
@@ -210,21 +212,30 @@ def _plain_clauses(query: Bool) -> list[tuple[tuple[str, ...], bool]]:
     return out
 
 
-def _counted(s: Any, query: Bool, terms: Terms) -> frozenset[int]:
-    """The clauses of ``[*query.must, *query.should]`` that count in the share of the
-    query a section covers: on Whoosh's path, those :meth:`WhooshStore._plan` lets find
-    sections (all of them, but for a query of loose words with common ones)."""
-    everything = frozenset(range(len(query.must) + len(query.should)))
+def _common_split(
+    s: Any, query: Bool, terms: Terms
+) -> tuple[frozenset[int], frozenset[str]] | None:
+    """:func:`_split_common` of a query of loose clauses on Whoosh's path (None for any
+    other query: all its clauses find sections)."""
     if query.must or not query.should:
-        return everything
+        return None
     limit = max(_COMMON_SHARE * s.doc_count(), _COMMON_MIN_DOCS)
-    finding, _ = _split_common(
+    return _split_common(
         [tuple(clause_words(c)) for c in query.should],
         [isinstance(c, Word) for c in query.should],
         terms,
         lambda term: bool(s.doc_frequency(schema.WORDS, term) > limit),
     )
-    return finding
+
+
+def _counted(s: Any, query: Bool, terms: Terms) -> frozenset[int]:
+    """The clauses of ``[*query.must, *query.should]`` that count in the share of the
+    query a section covers: on Whoosh's path, those :meth:`WhooshStore._plan` lets find
+    sections (all of them, but for a query of loose words with common ones)."""
+    split = _common_split(s, query, terms)
+    if split is None:
+        return frozenset(range(len(query.must) + len(query.should)))
+    return split[0]
 
 
 def _proximity(query: Bool) -> _Near | None:
@@ -269,19 +280,10 @@ def _clause_terms(clause: Clause, terms: Terms, misses: Misses) -> tuple[str, ..
     in a window: the stems and their near words, as :func:`_positions_arrays` reads
     them. A compound's parts found apart are left out: they are not said together."""
     out: list[str] = []
-    for w in _positive_words(clause):
+    for w in clause_words(clause, negated=False):
         near = misses.get(w)
         out += [terms[w].stem, *(near.stems if near else ())]
     return tuple(dict.fromkeys(out))
-
-
-def _positive_words(clause: Clause) -> list[str]:
-    """:func:`clause_words` without the negated ones."""
-    if isinstance(clause, Word):
-        return [clause.text]
-    if isinstance(clause, Phrase):
-        return list(clause.words)
-    return [w for c in (*clause.must, *clause.should) for w in _positive_words(c)]
 
 
 class _Positions:
@@ -1222,19 +1224,10 @@ class WhooshStore:
 
         from index.wquery import compile_query, parts_query
 
-        if query.must or not query.should:
+        common = _common_split(s, query, terms)
+        if common is None:
             return compile_query(query, terms, misses)
-        limit = max(_COMMON_SHARE * s.doc_count(), _COMMON_MIN_DOCS)
-
-        def frequent(term: str) -> bool:
-            return bool(s.doc_frequency(schema.WORDS, term) > limit)
-
-        finding, skip = _split_common(
-            [tuple(clause_words(c)) for c in query.should],
-            [isinstance(c, Word) for c in query.should],
-            terms,
-            frequent,
-        )
+        finding, skip = common
         if len(finding) == len(query.should) and not skip:
             return compile_query(query, terms, misses)
         rare = [c for i, c in enumerate(query.should) if i in finding]
